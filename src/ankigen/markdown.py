@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
@@ -43,6 +44,23 @@ def new_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     front_matter_plugin(md)
     dollarmath_plugin(md, allow_space=True, allow_digits=True, double_inline=True)
+    # Typora starts a $$ block even on the line right after text (seed 002's LSTM block);
+    # dollarmath registers its block rule without "alt", so a paragraph would swallow the
+    # block and a "= " line inside it would become a setext heading. Let it interrupt.
+    rules = md.block.ruler.__rules__
+    block_rule = next(r for r in rules if r.name == "math_block").fn
+
+    def math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if not silent:
+            return bool(block_rule(state, start, end, False))
+        # dollarmath ignores `silent` and would push tokens while only being probed
+        count, line = len(state.tokens), state.line
+        found = bool(block_rule(state, start, end, False))
+        del state.tokens[count:]
+        state.line = line
+        return found
+
+    md.block.ruler.at("math_block", math_block, {"alt": ["paragraph", "reference", "blockquote"]})
 
     def inline_math(tokens: Sequence[Token], idx: int, *_: Any) -> str:
         return _math(tokens[idx].content, display=False)
