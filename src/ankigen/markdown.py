@@ -62,10 +62,10 @@ def new_markdown() -> MarkdownIt:
 
     md.block.ruler.at("math_block", math_block, {"alt": ["paragraph", "reference", "blockquote"]})
 
-    def inline_math(tokens: Sequence[Token], idx: int, *_: Any) -> str:
+    def inline_math(_self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> str:
         return _math(tokens[idx].content, display=False)
 
-    def display_math(tokens: Sequence[Token], idx: int, *_: Any) -> str:
+    def display_math(_self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> str:
         return _math(tokens[idx].content, display=True)
 
     md.add_render_rule("math_inline", inline_math)
