@@ -1,0 +1,539 @@
+"""Note identity: GUIDs, mod times and the lock file that remembers them.
+
+Anki matches an imported note to the learner's copy by GUID alone and updates it only when
+the package's mod is newer (ANKI.md, "Import" 1-2). So a GUID must survive every edit the
+author thinks of as "the same question", and a mod must rise exactly when content changes.
+
+Keys and GUIDs
+    A note's key is its ``explicit_id`` (as ``id:<id>``) if the author wrote one, else its
+    normalised prompt: NFKC (full-width = half-width), casefolded, with whitespace,
+    punctuation, control and format characters and emoji variation selectors removed. The
+    key never includes the answer or the section path, so answer edits and moving a question
+    to another section keep the GUID. The n-th copy of a key inside one topic gets the key
+    ``<key>#<n>`` (a warning names both places); ``#`` and ``:`` cannot occur in a normalised
+    prompt, so these keys cannot collide with real ones. A new GUID is a base91 hash of
+    (topic, key): a first build without a lock is reproducible, the same question in two
+    topics is two notes, and a question deleted and later restored word for word gets its
+    old GUID (and so its old reviews) back. A new GUID that is already taken in the lock is
+    re-hashed with a counter.
+
+Matching against the lock, per topic, in this order
+    1. Exact: the lock has an entry with the same (topic, key).
+    2. Rename: a lock topic that has no notes in this build (and is in ``topics_built``)
+       is taken over by a new topic (not in the lock) when at least half of the smaller of
+       the two topics' keys match exactly, and it is the only such pairing for both topics.
+       Its entries then count as the new topic's, so renaming a file keeps every GUID.
+    3. Similar: a note left unmatched is paired with an entry of its topic left unclaimed
+       (a question whose text changed in this build) when their similarity is at least
+       ``THRESHOLD`` = 0.8, where similarity is ``difflib.SequenceMatcher`` ratio on the
+       normalised texts, raised to 0.9 when one text is a prefix of the other and the
+       shorter has at least 4 characters (a clause appended or dropped). A pair is taken
+       only if each is the other's best candidate and every runner-up, on either side, is
+       at least ``MARGIN`` = 0.05 behind; otherwise the note is new and a warning names the
+       competing candidates. Explicit ids never match by similarity.
+
+Mods
+    Unchanged content hash (fields, sorted tags, deck): the lock's mod, so Anki skips the
+    note and the learner's own edits survive. Changed: ``max(now, old + 1)``, always above
+    every earlier release even within one second. New: ``now``. The note type's mod follows
+    the same rule on ``NoteType.digest``.
+
+Removed notes
+    An entry of a built topic that no note claims is reported as a ``RemovedNote`` and
+    dropped from the new lock (Anki keeps the note; only the learner can delete it).
+
+Lock format (``ankigen.lock``, UTF-8 JSON lines, diff-friendly)
+    Line 1 is a header ``{"ankigen_lock": 1, "note_type": {"digest": ..., "mod": ...}}``;
+    then one entry per note, sorted by (topic, key), each with the keys
+    ``topic, key, guid, mod, hash, deck, prompt``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import json
+import os
+import tempfile
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ankigen.model import (
+    Change,
+    Diagnostic,
+    Diagnostics,
+    IdentifiedNote,
+    Note,
+    RemovedNote,
+)
+from ankigen.notetype import NoteType
+
+LOCK_NAME = "ankigen.lock"
+LOCK_VERSION = 1
+THRESHOLD = 0.8
+MARGIN = 0.05
+PREFIX_SCORE = 0.9
+PREFIX_MIN_CHARS = 4
+
+_BASE91 = (
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+)
+_DROPPED_CATEGORIES = ("P", "Z", "C")  # punctuation, separators, control/format/unassigned
+_VARIATION_SELECTORS = {chr(c) for c in range(0xFE00, 0xFE10)}
+
+
+class LockError(Exception):
+    """The lock file cannot be read; the message starts with ``path:line:``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, order=True)
+class LockEntry:
+    topic: str
+    key: str
+    guid: str
+    mod: int
+    content_hash: str
+    deck: str
+    prompt: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lock:
+    entries: tuple[LockEntry, ...] = ()
+    note_type_digest: str | None = None
+    note_type_mod: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assignment:
+    notes: tuple[IdentifiedNote, ...]  # in input order
+    removed: tuple[RemovedNote, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    lock: Lock  # what to save next to the notes
+    note_type_mod: int
+    renamed: tuple[tuple[str, str], ...] = ()  # (old topic, new topic) pairs carried over
+
+
+# --- keys, hashes, GUIDs -------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    """The identity form of a prompt: what survives typing it again slightly differently."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(
+        ch
+        for ch in folded
+        if not unicodedata.category(ch).startswith(_DROPPED_CATEGORIES)
+        and ch not in _VARIATION_SELECTORS
+    )
+    # A prompt of nothing but punctuation still needs a key of its own.
+    return kept or "".join(folded.split())
+
+
+def _base_key(note: Note) -> str:
+    return f"id:{note.explicit_id}" if note.explicit_id else normalise(note.prompt)
+
+
+def _text_of_key(key: str) -> str:
+    """The normalised prompt a key was made from (without a duplicate's ``#n``)."""
+    return key.split("#", 1)[0]
+
+
+def content_hash(note: Note) -> str:
+    """What Anki would show differently: fields, tags, deck. Not the media bytes: their
+    names are content hashes and appear in the fields."""
+    payload = json.dumps([note.fields, sorted(note.tags), note.deck], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def new_guid(topic: str, key: str, salt: int = 0) -> str:
+    """A deterministic Anki-style GUID: base91 of 64 bits of SHA-256 over (topic, key)."""
+    material = f"ankigen\0{topic}\0{key}" + (f"\0{salt}" if salt else "")
+    number = int.from_bytes(hashlib.sha256(material.encode()).digest()[:8], "big")
+    digits: list[str] = []
+    while True:
+        number, rest = divmod(number, len(_BASE91))
+        digits.append(_BASE91[rest])
+        if number == 0:
+            return "".join(reversed(digits))
+
+
+def similarity(old: str, new: str) -> float:
+    """How alike two normalised prompts are, 0..1; see the module docstring."""
+    ratio = difflib.SequenceMatcher(None, old, new, autojunk=False).ratio()
+    shorter, longer = sorted((old, new), key=len)
+    if len(shorter) >= PREFIX_MIN_CHARS and longer.startswith(shorter):
+        return max(ratio, PREFIX_SCORE)
+    return ratio
+
+
+def build_time() -> int:
+    """``SOURCE_DATE_EPOCH`` if set (reproducible builds), else the clock."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or value == "":
+        return int(time.time())
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"SOURCE_DATE_EPOCH must be an integer, not {value!r}") from None
+
+
+def _next_mod(old: int | None, now: int) -> int:
+    return now if old is None else max(now, old + 1)
+
+
+# --- the lock file -------------------------------------------------------------------------
+
+_ENTRY_FIELDS: Mapping[str, type] = {
+    "topic": str,
+    "key": str,
+    "guid": str,
+    "mod": int,
+    "hash": str,
+    "deck": str,
+    "prompt": str,
+}
+
+
+def _parse_entry(data: Any, where: str) -> LockEntry:
+    if not isinstance(data, dict):
+        raise LockError(f"{where}: expected a JSON object")
+    for name, kind in _ENTRY_FIELDS.items():
+        value = data.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise LockError(f"{where}: '{name}' must be a {kind.__name__}, not {value!r}")
+    return LockEntry(
+        topic=data["topic"],
+        key=data["key"],
+        guid=data["guid"],
+        mod=data["mod"],
+        content_hash=data["hash"],
+        deck=data["deck"],
+        prompt=data["prompt"],
+    )
+
+
+def load_lock(path: Path) -> Lock:
+    """Read a lock file; a missing file is an empty lock, a damaged one a ``LockError``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Lock()
+    except UnicodeDecodeError as error:
+        raise LockError(f"{path}:1: not UTF-8 ({error.reason})") from None
+    entries: list[LockEntry] = []
+    header: dict[str, Any] | None = None
+    seen_guids: dict[str, int] = {}
+    seen_keys: dict[tuple[str, str], int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        where = f"{path}:{number}"
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            hint = (
+                " (an unresolved merge conflict?)" if line.startswith(("<<<", "===", ">>>")) else ""
+            )
+            raise LockError(f"{where}: not a JSON line: {error.msg}{hint}") from None
+        if header is None:
+            if not isinstance(data, dict) or data.get("ankigen_lock") != LOCK_VERSION:
+                raise LockError(
+                    f'{where}: expected the header {{"ankigen_lock": {LOCK_VERSION}, ...}}'
+                )
+            header = data
+            continue
+        entry = _parse_entry(data, where)
+        if entry.guid in seen_guids:
+            raise LockError(
+                f"{where}: GUID {entry.guid!r} already used on line {seen_guids[entry.guid]}"
+            )
+        if (entry.topic, entry.key) in seen_keys:
+            line_before = seen_keys[entry.topic, entry.key]
+            raise LockError(
+                f"{where}: key {entry.key!r} of topic {entry.topic!r} already on line {line_before}"
+            )
+        seen_guids[entry.guid] = number
+        seen_keys[entry.topic, entry.key] = number
+        entries.append(entry)
+    if header is None:
+        return Lock()
+    note_type = header.get("note_type")
+    digest: str | None = None
+    mod: int | None = None
+    if note_type is not None:
+        if (
+            not isinstance(note_type, dict)
+            or not isinstance(note_type.get("digest"), str)
+            or not isinstance(note_type.get("mod"), int)
+        ):
+            raise LockError(f'{path}:1: \'note_type\' must be {{"digest": str, "mod": int}}')
+        digest, mod = note_type["digest"], note_type["mod"]
+    return Lock(entries=tuple(entries), note_type_digest=digest, note_type_mod=mod)
+
+
+def dump_lock(lock: Lock) -> str:
+    """The lock file's text: a header, then one sorted line per note."""
+    note_type = (
+        None
+        if lock.note_type_digest is None
+        else {"digest": lock.note_type_digest, "mod": lock.note_type_mod}
+    )
+    lines = [json.dumps({"ankigen_lock": LOCK_VERSION, "note_type": note_type})]
+    for entry in sorted(lock.entries, key=lambda e: (e.topic, e.key)):
+        record = {
+            "topic": entry.topic,
+            "key": entry.key,
+            "guid": entry.guid,
+            "mod": entry.mod,
+            "hash": entry.content_hash,
+            "deck": entry.deck,
+            "prompt": entry.prompt,
+        }
+        lines.append(json.dumps(record, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def save_lock(path: Path, lock: Lock) -> None:
+    """Write the lock atomically: a crash leaves the old lock or the new one, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(dump_lock(lock))
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+# --- assignment ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Pending:
+    """One input note while its identity is being decided."""
+
+    index: int
+    note: Note
+    key: str
+    entry: LockEntry | None = None
+    rematched: bool = False
+
+
+def _keys(notes: Sequence[Note], diagnostics: Diagnostics) -> list[_Pending]:
+    """Keys per note; duplicates within a topic get ``#n`` and a warning."""
+    first_seen: dict[tuple[str, str], Note] = {}
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    pending: list[_Pending] = []
+    for index, note in enumerate(notes):
+        base = _base_key(note)
+        count[note.topic, base] += 1
+        n = count[note.topic, base]
+        if n == 1:
+            first_seen[note.topic, base] = note
+            key = base
+        else:
+            key = f"{base}#{n}"
+            first = first_seen[note.topic, base]
+            what = "id" if note.explicit_id else "question"
+            diagnostics.warn(
+                f"duplicate {what} in topic {note.topic!r} (first at {first.origin})",
+                note.origin,
+                hint="each copy is its own card; reordering the copies swaps their reviews",
+            )
+        pending.append(_Pending(index, note, key))
+    return pending
+
+
+def _renames(
+    by_topic: Mapping[str, list[_Pending]],
+    vanished: Mapping[str, list[LockEntry]],
+) -> dict[str, str]:
+    """New topic -> vanished lock topic it takes over (rule 2 of the module docstring)."""
+    fresh = {topic: {p.key for p in items} for topic, items in by_topic.items()}
+    candidates: list[tuple[str, str]] = []
+    for new_topic, new_keys in fresh.items():
+        for old_topic, entries in vanished.items():
+            old_keys = {e.key for e in entries}
+            overlap = len(new_keys & old_keys)
+            if overlap and overlap * 2 >= min(len(new_keys), len(old_keys)):
+                candidates.append((new_topic, old_topic))
+    news = [new for new, _ in candidates]
+    olds = [old for _, old in candidates]
+    return {new: old for new, old in candidates if news.count(new) == 1 and olds.count(old) == 1}
+
+
+def _similar(notes: list[_Pending], entries: list[LockEntry], diagnostics: Diagnostics) -> None:
+    """Rule 3: pair edited questions with the entries that disappeared, or warn."""
+    notes = [p for p in notes if not p.note.explicit_id]
+    entries = [e for e in entries if not e.key.startswith("id:")]
+    scores = [
+        [similarity(_text_of_key(e.key), _text_of_key(p.key)) for e in entries] for p in notes
+    ]
+    for row, pending in enumerate(notes):
+        if not entries:
+            return
+        best, col = max((s, c) for c, s in enumerate(scores[row]))
+        if best < THRESHOLD:
+            continue
+        others = [(scores[r][col], r) for r in range(len(notes)) if r != row]
+        if any(s >= best + MARGIN for s, _ in others):
+            continue  # another edit is clearly closer to this old question; this one is new
+        rivals = [
+            entries[c].prompt for c, s in enumerate(scores[row]) if c != col and s > best - MARGIN
+        ]
+        rivals += [notes[r].note.prompt for s, r in others if s > best - MARGIN]
+        if rivals:
+            diagnostics.warn(
+                f"edited question is as close to its old text {entries[col].prompt!r} as to "
+                + ", ".join(repr(r) for r in rivals)
+                + "; treated as a new note",
+                pending.note.origin,
+                hint="the old note's reviews are not carried over; make the texts less alike "
+                "or give the question an explicit id",
+            )
+            continue
+        pending.entry = entries[col]
+        pending.rematched = True
+
+
+def assign(
+    notes: Sequence[Note],
+    lock: Lock,
+    *,
+    now: int,
+    note_type: NoteType,
+    topics_built: Collection[str] | None = None,
+) -> Assignment:
+    """Give every note its GUID and mod, and compute the lock to save.
+
+    ``topics_built`` names the topics this build covers (``None``: every topic in the lock).
+    Topics of ``notes`` always count as built. Lock entries of other topics are carried over
+    untouched (incremental builds). For a renamed file to keep its GUIDs in an incremental
+    build, include the old topic name too.
+    """
+    diagnostics = Diagnostics()
+    pending = _keys(notes, diagnostics)
+    by_topic: dict[str, list[_Pending]] = defaultdict(list)
+    for p in pending:
+        by_topic[p.note.topic].append(p)
+
+    lock_by_topic: dict[str, list[LockEntry]] = defaultdict(list)
+    for entry in lock.entries:
+        lock_by_topic[entry.topic].append(entry)
+    built = set(lock_by_topic) if topics_built is None else set(topics_built)
+    built |= set(by_topic)
+
+    vanished = {t: es for t, es in lock_by_topic.items() if t in built and t not in by_topic}
+    new_topics = {t: ps for t, ps in by_topic.items() if t not in lock_by_topic}
+    renamed = _renames(new_topics, vanished)
+    # Entries each built topic may claim: its own, or those of the topic it was renamed from.
+    claimable: dict[str, list[LockEntry]] = {t: list(lock_by_topic.get(t, ())) for t in by_topic}
+    for new_topic, old_topic in renamed.items():
+        claimable[new_topic] = list(lock_by_topic[old_topic])
+
+    claimed: set[str] = set()  # GUIDs
+    for topic, items in by_topic.items():
+        exact = {e.key: e for e in claimable[topic]}
+        for p in items:
+            p.entry = exact.get(p.key)
+            if p.entry is not None:
+                claimed.add(p.entry.guid)
+        left = [e for e in claimable[topic] if e.guid not in claimed]
+        _similar([p for p in items if p.entry is None], left, diagnostics)
+        claimed.update(p.entry.guid for p in items if p.entry is not None and p.rematched)
+
+    # GUIDs a new note must not take: every GUID the lock or this build already uses.
+    taken = {e.guid for e in lock.entries} | claimed
+    identified: list[IdentifiedNote] = []
+    new_entries: list[LockEntry] = []
+    for p in pending:
+        digest = content_hash(p.note)
+        old = p.entry
+        if old is None:
+            salt = 0
+            guid = new_guid(p.note.topic, p.key)
+            while guid in taken:
+                salt += 1
+                guid = new_guid(p.note.topic, p.key, salt)
+            taken.add(guid)
+            mod, change, previous = now, Change.NEW, None
+        else:
+            guid = old.guid
+            mod = old.mod if old.content_hash == digest else _next_mod(old.mod, now)
+            if p.rematched:
+                change, previous = Change.REMATCHED, old.prompt
+            elif old.content_hash == digest:
+                change, previous = Change.UNCHANGED, None
+            else:
+                change, previous = Change.CHANGED, None
+        identified.append(
+            IdentifiedNote(note=p.note, guid=guid, mod=mod, change=change, previous_prompt=previous)
+        )
+        new_entries.append(
+            LockEntry(
+                topic=p.note.topic,
+                key=p.key,
+                guid=guid,
+                mod=mod,
+                content_hash=digest,
+                deck=p.note.deck,
+                prompt=p.note.prompt,
+            )
+        )
+
+    # Renamed-from topics are in ``built`` too (only built topics can vanish).
+    removed = tuple(
+        RemovedNote(topic=e.topic, guid=e.guid, prompt=e.prompt, deck=e.deck)
+        for e in sorted(lock.entries, key=lambda e: (e.topic, e.key))
+        if e.topic in built and e.guid not in claimed
+    )
+    kept = [e for e in lock.entries if e.topic not in built]
+
+    if lock.note_type_digest == note_type.digest and lock.note_type_mod is not None:
+        note_type_mod = lock.note_type_mod
+    else:
+        note_type_mod = _next_mod(lock.note_type_mod, now)
+    new_lock = Lock(
+        entries=tuple(sorted([*kept, *new_entries], key=lambda e: (e.topic, e.key))),
+        note_type_digest=note_type.digest,
+        note_type_mod=note_type_mod,
+    )
+    return Assignment(
+        notes=tuple(identified),
+        removed=removed,
+        diagnostics=tuple(diagnostics.items),
+        lock=new_lock,
+        note_type_mod=note_type_mod,
+        renamed=tuple(sorted((old, new) for new, old in renamed.items())),
+    )
+
+
+__all__ = [
+    "LOCK_NAME",
+    "MARGIN",
+    "THRESHOLD",
+    "Assignment",
+    "Lock",
+    "LockEntry",
+    "LockError",
+    "assign",
+    "build_time",
+    "content_hash",
+    "dump_lock",
+    "load_lock",
+    "new_guid",
+    "normalise",
+    "save_lock",
+    "similarity",
+]
