@@ -1,0 +1,50 @@
+"""markdown-it's flat token stream -> a tree of blocks.
+
+markdown-it-py gives a flat list with ``*_open``/``*_close`` pairs; the recognisers need to
+ask "what are this blockquote's children?", so we nest the stream once, keeping token index
+ranges (never copies) so any block can be rendered later from the original tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+
+@dataclass(slots=True)
+class Block:
+    kind: str  # token type without _open: paragraph, heading, blockquote, bullet_list, fence...
+    start: int  # index of the first token
+    end: int  # index after the last token
+    line: int  # 1-based first line
+    end_line: int  # 1-based line after the block
+    children: list[Block] = field(default_factory=list)
+
+    def inline(self, tokens: Sequence[Token]) -> Token | None:
+        """The inline token of a paragraph or heading."""
+        if self.kind in ("paragraph", "heading") and self.end - self.start == 3:
+            return tokens[self.start + 1]
+        return None
+
+
+def build_outline(tokens: Sequence[Token]) -> list[Block]:
+    """Nest the block tokens; returns the top-level blocks."""
+    root: list[Block] = []
+    stack: list[Block] = []
+    for index, token in enumerate(tokens):
+        if token.type == "inline":
+            continue
+        siblings = stack[-1].children if stack else root
+        first, last = token.map if token.map else (0, 0)
+        if token.nesting == 1:
+            block = Block(token.type.removesuffix("_open"), index, index, first + 1, last + 1)
+            siblings.append(block)
+            stack.append(block)
+        elif token.nesting == -1:
+            block = stack.pop()
+            block.end = index + 1
+        else:
+            siblings.append(Block(token.type, index, index + 1, first + 1, last + 1))
+    return root

@@ -1,0 +1,208 @@
+"""Small, separately tested decisions about one piece of text or one inline token.
+
+Each function answers one question a reader of the notes answers at a glance: is this a
+question, is this a label, is this answer only a placeholder, which markers does it carry.
+They know nothing about files or structure; structure.py combines them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from markdown_it.token import Token
+
+from ..model import Flag
+
+# Emoji markers as the seeds write them (with or without the VS16 variation selector).
+MARKERS: dict[str, Flag] = {
+    "⭐": Flag.FREQUENT,
+    "🌟": Flag.FREQUENT,
+    "⚠": Flag.INCOMPLETE,
+    "❌": Flag.UNKNOWN,
+    "❎": Flag.UNKNOWN,
+    "⚡": Flag.ASKED,
+}
+_MARKER_RE = re.compile("[" + "".join(MARKERS) + "]\ufe0f?")
+_FONT_OPEN = re.compile(r"<font\b[^>]*>", re.I)
+_RED_FONT = re.compile(r"<font\b[^>]*color\s*=\s*['\"]?(?:red|#f00\b|#ff0000)", re.I)
+_FONT_CLOSE = re.compile(r"</font\s*>", re.I)
+
+_URL = re.compile(r"https?://\S+")
+_QUESTION_MARK = re.compile(r"[?？]")
+_QA_PREFIX = re.compile(r"^\s*(?:Q\s*[:：.]|问\s*[:：]|问题\s*[:：]|Question\s*[:：])", re.I)
+# Interrogative or imperative phrases that make a Chinese line a question without a "？".
+_ZH_ASK = re.compile(
+    "为什么|为何|为啥|如何|怎么|怎样|什么|哪|吗|嘛|区别|差别|差异|异同|优缺点|优点|缺点|优势|劣势"
+    "|介绍一下|介绍下|讲一下|讲讲|说一下|说说|谈谈|简述|描述一下|解释一下|对比|比较一下|是否|能否"
+    "|有没有|多少|几种|作用|原理|意义|好处"
+)
+_EN_ASK = re.compile(
+    r"^\s*(?:why|how|what|when|which|who|where|explain|describe|compare|define|list|name"
+    r"|is|are|does|do|can|could|should|would|will)\b|\b(?:difference|pros and cons|vs\.?)\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[。．！!；;]\s*$|(?<![.\w])\.\s*$|(?<=[^\W\d_]{2})\.\s*$")
+# A numbered item as people type it: "1、", "1.", "1)", "（1）", "Q1:"
+NUMBERING = re.compile(r"^\s*(?:\d{1,3}\s*[、.．)）]|[（(]\d{1,3}[)）]|Q\d{1,3}\s*[:：.])\s*")
+
+PLACEHOLDERS = frozenset(
+    s.casefold()
+    for s in (
+        "TBD",
+        "TODO",
+        "TBA",
+        "WIP",
+        "FIXME",
+        "待补充",
+        "待完善",
+        "待续",
+        "未完待续",
+        "待整理",
+        "暂无",
+        "无",
+        "略",
+        "不知道",
+        "不会",
+        "不清楚",
+        "?",
+        "？",
+        "...",
+        "…",
+        "……",
+    )
+)
+_PLACEHOLDER_STRIP = re.compile(r"[\s*_`>#\-:：。.!！~]+")
+
+
+def strip_markers(text: str) -> tuple[str, frozenset[Flag]]:
+    """Remove emoji markers from text; return the text and the flags they meant."""
+    flags = {MARKERS[m.group(0)[0]] for m in _MARKER_RE.finditer(text)}
+    return _MARKER_RE.sub("", text), frozenset(flags)
+
+
+def clean_inline(children: Sequence[Token]) -> tuple[list[Token], frozenset[Flag]]:
+    """Copies of an inline token's children with markers removed, and the markers' flags.
+
+    ``<font color=red>`` wrappers mean "asked in a real interview": they become a flag and
+    the tags themselves go, so the question reads as plain text on the card.
+    """
+    flags: set[Flag] = set()
+    cleaned: list[Token] = []
+    for child in children:
+        if child.type == "html_inline":
+            if _RED_FONT.match(child.content):
+                flags.add(Flag.ASKED)
+            if _FONT_OPEN.match(child.content) or _FONT_CLOSE.match(child.content):
+                continue
+        if child.type == "text":
+            text, found = strip_markers(child.content)
+            flags |= found
+            if not text:
+                continue
+            if text != child.content:
+                child = child.copy(content=text)
+        cleaned.append(child)
+    # markers often sit before the text with a space: "⭐️ Transformer"
+    while cleaned and cleaned[0].type == "text" and not cleaned[0].content.strip():
+        cleaned.pop(0)
+    if cleaned and cleaned[0].type == "text":
+        cleaned[0] = cleaned[0].copy(content=cleaned[0].content.lstrip())
+    return cleaned, frozenset(flags)
+
+
+def bold_only(children: Sequence[Token]) -> list[Token] | None:
+    """The children inside ``**…**`` if the whole inline content is one bold span."""
+    items = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if len(items) < 3 or items[0].type != "strong_open" or items[-1].type != "strong_close":
+        return None
+    depth = 0
+    for i, child in enumerate(items):
+        if child.type == "strong_open":
+            depth += 1
+        elif child.type == "strong_close":
+            depth -= 1
+            if depth == 0 and i != len(items) - 1:
+                return None  # "**a** and **b**": two spans, not one label
+    return items[1:-1]
+
+
+def plain_text(children: Sequence[Token]) -> str:
+    """The text a reader sees, with math kept as ``$…$``: for identity keys and reports."""
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type.startswith("math_inline"):
+            fence = "$$" if child.type == "math_inline_double" else "$"
+            parts.append(f"{fence}{child.content}{fence}")
+        elif child.type == "image":
+            parts.append(child.content or "")
+        elif child.children:
+            parts.append(plain_text(child.children))
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def is_question(text: str) -> bool:
+    """Does this line ask something? ``？``/``?``, ``Q:``, or an interrogative phrase."""
+    bare = _URL.sub("", text).strip()
+    if not bare:
+        return False
+    bare = NUMBERING.sub("", bare)
+    if bare[0] in "（(" and bare[-1] in "）)":
+        return False  # a parenthetical aside: "（这样的好处就是：…）"
+    if _QUESTION_MARK.search(bare) or _QA_PREFIX.match(bare):
+        return True
+    if _SENTENCE_END.search(bare):
+        return False  # a statement that merely mentions "什么"
+    return bool(_ZH_ASK.search(bare) or _EN_ASK.search(bare))
+
+
+def is_label(text: str, *, heads_block: bool = False) -> bool:
+    """A short bold line that names what follows (``**简介**``), not an emphasised sentence.
+
+    A bold line opening a blockquote (``> **事件抽取，关系抽取**``) heads that block by its
+    position, so there only a full sentence disqualifies it.
+    """
+    bare = text.strip().rstrip("：:").strip()
+    if not bare or _URL.search(bare):
+        return False
+    if heads_block:
+        return display_width(bare) <= 80 and not _SENTENCE_END.search(bare)
+    if re.search(r"[。，,；;！!]", bare) or bare.endswith("."):
+        return False
+    return display_width(bare) <= 48
+
+
+def is_outline_line(text: str) -> bool:
+    """A short line in a run of topic names (``孪生网络``, ``分词，POS``): an outline entry."""
+    text = text.strip()
+    return 0 < display_width(text) <= 40 and not _SENTENCE_END.search(text) and text[-1] not in ":："
+
+
+def is_plain_question(text: str) -> bool:
+    """An unformatted paragraph that reads as a question on its own."""
+    return is_question(text) and display_width(text) <= 120 and not _URL.fullmatch(text.strip())
+
+
+def is_placeholder(text: str) -> bool:
+    """An answer that only says the answer is missing (TBD, 待补充, 不知道, …)."""
+    bare = _PLACEHOLDER_STRIP.sub(" ", text).strip()
+    return not bare or bare.casefold() in PLACEHOLDERS
+
+
+def mentions_placeholder(text: str) -> bool:
+    """An answer with a TODO/TBD inside: a card, but flagged incomplete."""
+    return bool(re.search(r"\b(?:TODO|TBD|FIXME)\b|待补充|待完善", text))
+
+
+def display_width(text: str) -> int:
+    """Columns on screen: a CJK character is as wide as two Latin ones."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def strip_numbering(text: str) -> str:
+    return NUMBERING.sub("", text, count=1)

@@ -1,0 +1,321 @@
+"""The outline tree -> questions, concepts and the author's to-do list.
+
+The notes mix styles inside one file, so nothing here picks a "dialect". Headings split the
+file into sections; inside any body (a section, a labelled blockquote) the same small rules
+apply, in this order:
+
+- a blockquote that starts with a bold line (``> **Topic**``) is a labelled sub-body;
+- a blockquote holding such structure but no label is transparent (seed 002's ``>>`` lists);
+- a list whose items mostly read as questions (``1. …？``, ``- 1、…``) is a Q&A list: each
+  item's first paragraph is the question, the rest of the item the answer;
+- a bold-only paragraph is a question if it reads as one, else a label if it is short;
+  either ends the previous item; long bold sentences stay in the answer they are in;
+- a plain paragraph that reads as a question opens one (three or more short lines in a row
+  are an outline of topics instead, and only their questions count, as to-dos);
+- anything else is content of the open item, or of the body's owner.
+
+A question heading's whole body is its answer. A label or non-question heading with
+content of its own becomes a concept card.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from ..model import Flag
+from . import recognise as rx
+from .outline import Block
+
+_LIST_KINDS = ("bullet_list", "ordered_list")
+# A heading that names a set of problems ("场景题", "概率题", "Exercises"): its plain lines are
+# problems even without a question mark.
+_PROBLEM_SET = re.compile(r"(?:题|习题|练习题|exercises|problems)$", re.I)
+_LINK_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
+
+
+@dataclass(slots=True)
+class Title:
+    """The words that name an item: a heading, a bold line or a list item's first line."""
+
+    children: list[Token]  # cleaned inline children (markers and <font> removed)
+    text: str  # plain text
+    flags: frozenset[Flag]
+    line: int
+
+
+def asks(title: Title) -> bool:
+    """A title is a question if it reads as one, or if the author marked it as asked in an
+    interview (⚡️, red font) or as one they could not answer (❌)."""
+    return rx.is_question(title.text) or bool(title.flags & {Flag.ASKED, Flag.UNKNOWN})
+
+
+@dataclass(slots=True)
+class Entry:
+    """A recognised item before rendering: a question, a concept, or an unanswered question."""
+
+    kind: str  # "question" | "concept"
+    title: Title
+    path: tuple[str, ...]
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Open:
+    entry: Entry
+    child_path: tuple[str, ...]  # context for Q&A lists and labelled blocks nested under it
+
+
+class Walker:
+    """Walks one file's outline; ``entries`` holds what it found, in document order."""
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self.tokens = tokens
+        self.entries: list[Entry] = []
+
+    # ---- reading single blocks -------------------------------------------------------
+
+    def title_of(self, block: Block, *, need_bold: bool) -> Title | None:
+        inline = block.inline(self.tokens)
+        if inline is None or not inline.children:
+            return None
+        children, flags = rx.clean_inline(inline.children)
+        inner = rx.bold_only(children)
+        if inner is not None:
+            children = inner
+        elif need_bold:
+            return None
+        text = rx.plain_text(children)
+        return Title(children, text, flags, block.line) if text else None
+
+    def text_of(self, block: Block) -> str:
+        inline = block.inline(self.tokens)
+        return rx.plain_text(inline.children) if inline and inline.children else ""
+
+    def is_noise(self, block: Block) -> bool:
+        """Blocks no reader counts as content: comments, ``[TOC]``, rules."""
+        token = self.tokens[block.start]
+        if block.kind == "html_block":
+            return token.content.lstrip().startswith("<!--")
+        if block.kind == "paragraph":
+            return self.text_of(block).strip().upper() in ("[TOC]", "[[TOC]]")
+        return block.kind in ("hr", "front_matter")
+
+    def is_link_only(self, block: Block) -> bool:
+        inline = block.inline(self.tokens)
+        return block.kind == "paragraph" and inline is not None and bool(
+            _LINK_ONLY.match(inline.content.strip("* "))
+        )
+
+    def label_block(self, block: Block) -> Title | None:
+        """``> **Topic**`` (a blockquote opening with a bold line) names a sub-body."""
+        if block.kind != "blockquote" or not block.children:
+            return None
+        first = block.children[0]
+        if first.kind != "paragraph":
+            return None
+        title = self.title_of(first, need_bold=True)
+        if title and (rx.is_question(title.text) or rx.is_label(title.text, heads_block=True)):
+            return title
+        return None
+
+    def qa_list(self, block: Block) -> bool:
+        """A list whose items mostly read as questions, or are numbered and answered."""
+        if block.kind not in _LIST_KINDS or not block.children:
+            return False
+        asks = 0
+        for item in block.children:
+            head = item.children[0] if item.children else None
+            text = self.text_of(head) if head else ""
+            if rx.is_question(text):
+                asks += 1
+        return asks * 2 >= len(block.children) and asks > 0
+
+    def has_structure(self, block: Block) -> bool:
+        """Does this unlabelled blockquote hold questions or labels, rather than prose?"""
+        for child in block.children:
+            if self.label_block(child) or self.qa_list(child):
+                return True
+            if child.kind == "paragraph" and (title := self.title_of(child, need_bold=True)):
+                if rx.is_question(title.text):
+                    return True
+            if child.kind == "blockquote" and self.has_structure(child):
+                return True
+        return False
+
+    def expand(self, blocks: Sequence[Block]) -> Iterator[Block]:
+        """Blocks of a body, with structural but unlabelled blockquotes opened up."""
+        for block in blocks:
+            if (
+                block.kind == "blockquote"
+                and not self.label_block(block)
+                and self.has_structure(block)
+            ):
+                yield from self.expand(block.children)
+            else:
+                yield block
+
+    # ---- walking --------------------------------------------------------------------
+
+    def walk_document(self, blocks: Sequence[Block]) -> None:
+        """Split the top level by headings, nest sections by level, walk each body."""
+        stack: list[tuple[int, tuple[str, ...]]] = []  # (heading level, path below it)
+        body: list[Block] = []
+        heading: tuple[Title, tuple[str, ...]] | None = None
+
+        def flush() -> None:
+            if heading is None:
+                self.walk_body(body, (), problem_set=False)
+            else:
+                self.walk_section(heading[0], heading[1], body)
+
+        for block in blocks:
+            if block.kind != "heading":
+                body.append(block)
+                continue
+            title = self.title_of(block, need_bold=False)
+            if title is None:
+                body.append(block)
+                continue
+            flush()
+            body = []
+            level = int(self.tokens[block.start].tag[1])
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            parent = stack[-1][1] if stack else ()
+            heading = (title, parent)
+            stack.append((level, (*parent, title.text)))
+        flush()
+
+    def walk_section(self, title: Title, parent: tuple[str, ...], body: list[Block]) -> None:
+        if asks(title):
+            self.entries.append(Entry("question", title, parent, list(body)))
+            return
+        problem_set = bool(_PROBLEM_SET.search(title.text))
+        own = self.walk_body(body, (*parent, title.text), problem_set=problem_set)
+        self.entries.append(Entry("concept", title, parent, own))
+
+    def walk_body(
+        self, blocks: Sequence[Block], path: tuple[str, ...], *, problem_set: bool
+    ) -> list[Block]:
+        """Recognise the items of one body; return the blocks that belong to its owner."""
+        own: list[Block] = []
+        current: _Open | None = None
+        last_end = 0
+        expanded = list(self.expand(blocks))
+        outline = self.outline_runs(expanded)
+
+        def close() -> None:
+            nonlocal current
+            if current is not None:
+                self.entries.append(current.entry)
+                current = None
+
+        def open_item(kind: str, title: Title, item_path: tuple[str, ...]) -> None:
+            nonlocal current
+            close()
+            current = _Open(Entry(kind, title, item_path), (*item_path, title.text))
+
+        def context() -> tuple[str, ...]:
+            # a label with nothing under it yet names the group that follows it
+            if current and current.entry.kind == "concept" and not current.entry.blocks:
+                return current.child_path
+            return path
+
+        for index, block in enumerate(expanded):
+            gap = block.line - last_end
+            last_end = block.end_line
+            if self.is_noise(block):
+                if block.kind == "hr":
+                    close()
+                continue
+            if index in outline and current is None:
+                title = self.title_of(block, need_bold=False)
+                if title and rx.is_question(title.text):
+                    self.entries.append(Entry("question", title, path))
+                continue
+            if (label := self.label_block(block)) is not None:
+                where = context()
+                if current and current.entry.kind == "question":
+                    close()
+                kind = "question" if asks(label) else "concept"
+                inner = self.walk_body(block.children[1:], (*where, label.text), problem_set=False)
+                self.entries.append(Entry(kind, label, where, inner))
+                continue
+            if self.qa_list(block) and (current is None or not current.entry.blocks):
+                where = context()
+                if current and current.entry.kind == "question":
+                    close()
+                self.walk_qa_list(block, where)
+                continue
+            if block.kind in ("paragraph", "heading"):
+                bold = self.title_of(block, need_bold=True)
+                heading = block.kind == "heading"
+                if heading:
+                    bold = self.title_of(block, need_bold=False)
+                if bold is not None:
+                    if asks(bold):
+                        open_item("question", bold, path)
+                        continue
+                    if heading or rx.is_label(bold.text):
+                        open_item("concept", bold, path)
+                        continue
+                plain = None if bold else self.title_of(block, need_bold=False)
+                if plain is not None and not self.is_link_only(block) and self.opens_plain_question(
+                    plain, current is not None, gap, problem_set
+                ):
+                    open_item("question", plain, path)
+                    continue
+            (current.entry.blocks if current else own).append(block)
+        close()
+        return own
+
+    def opens_plain_question(
+        self, title: Title, in_item: bool, gap: int, problem_set: bool
+    ) -> bool:
+        """Does an unformatted paragraph start a new question here?"""
+        if "\n" in title.text or title.text.rstrip().endswith((":", "：")):
+            return False
+        if rx.is_plain_question(title.text) and not (in_item and gap < 2):
+            return True
+        # In a problem set ("## 场景题") a new problem follows a clear gap.
+        return problem_set and (not in_item or gap >= 3) and rx.display_width(title.text) <= 120
+
+    def walk_qa_list(self, block: Block, path: tuple[str, ...]) -> None:
+        for item in block.children:
+            if not item.children:
+                continue
+            head, rest = item.children[0], item.children[1:]
+            title = self.title_of(head, need_bold=False) if head.kind == "paragraph" else None
+            if title is None:
+                continue
+            title.text = rx.strip_numbering(title.text)
+            title.line = item.line
+            # a lone blockquote under the item is the answer itself (seed 002's "> > >")
+            if len(rest) == 1 and rest[0].kind == "blockquote":
+                rest = rest[0].children
+            if not rest and not rx.is_question(title.text) and not rx.is_outline_line(title.text):
+                continue  # an unanswered remark among the questions, not a question itself
+            self.entries.append(Entry("question", title, path, list(rest)))
+
+    def outline_runs(self, blocks: Sequence[Block]) -> set[int]:
+        """Indexes of paragraphs in runs of three or more short one-line paragraphs."""
+        found: set[int] = set()
+        run: list[int] = []
+        for index, block in enumerate([*blocks, None]):
+            if block is not None and block.kind == "paragraph":
+                text = self.text_of(block)
+                inline = block.inline(self.tokens)
+                plain = inline is not None and not any(
+                    c.type in ("strong_open", "image", "math_inline") for c in inline.children or ()
+                )
+                if plain and block.end_line - block.line == 1 and rx.is_outline_line(text):
+                    run.append(index)
+                    continue
+            if len(run) >= 3:
+                found.update(run)
+            run = []
+        return found
