@@ -68,7 +68,12 @@ def desktop_defaults() -> ImportAnkiPackageOptions:
 
 @dataclass(frozen=True, slots=True)
 class ImportCounts:
-    """The import log, as counts: what Anki's import summary tells the learner."""
+    """The import log, as counts: what Anki's import summary tells the learner.
+
+    Beware the name ``duplicate``: Anki logs there every incoming note whose GUID it already
+    has and that it did *not* update (an up-to-date copy is already in the collection), so
+    for a re-import it counts the unchanged notes. A duplicated note would be logged ``new``.
+    """
 
     new: int
     updated: int
@@ -100,6 +105,10 @@ def import_apkg(col: Collection, path: Path, **options: Any) -> ImportCounts:
     response = col.import_anki_package(
         ImportAnkiPackageRequest(package_path=str(path), options=chosen)
     )
+    # The backend updated the note type, but pylib's ModelManager keeps a Python-side cache
+    # that only undo/redo clear; Anki desktop reloads after an import. Without this, a test
+    # would read the pre-import templates and CSS and wrongly conclude nothing was updated.
+    col.models._clear_cache()
     log = response.log
     return ImportCounts(
         new=len(log.new),
