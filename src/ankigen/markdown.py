@@ -1,25 +1,43 @@
 """The one configured markdown-it-py instance, and token -> card HTML rendering.
 
 The parser (parse/) tokenises each note file once and hands slices of the token stream here,
-so rendering never re-parses Markdown. Math arrives as ``math_*`` tokens from the dollarmath
-plugin before emphasis can eat ``_`` or ``*``, and leaves as ``\\(…\\)``/``\\[…\\]``
-(the only delimiters Anki's MathJax knows), HTML-escaped.
+so rendering never re-parses Markdown. Everything that makes a card right in Anki happens in
+render rules on those tokens:
+
+- math arrives as ``math_*`` tokens (dollarmath runs before emphasis and escapes, so ``_``,
+  ``*`` and ``\\\\`` survive) and leaves as ``\\(…\\)``/``\\[…\\]``, the only delimiters Anki's
+  MathJax knows, translated and checked by mathjax.py, HTML-escaped and cloze-safe;
+- images (Markdown and raw ``<img>``) are bundled, kept remote, fetched, or replaced by a visible
+  placeholder (media.py); zhihu formula images become real math;
+- fenced code is highlighted by Pygments (highlight.py);
+- HTML comments and Typora's ``[TOC]`` are dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML, RendererProtocol
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from . import mathjax
+from .highlight import info_language, render_code
+from .media import resolve_image
 from .model import Diagnostics, MediaRef, SourceFile, SourceLocation
+
+_KEY = "ankigen"
 
 
 @dataclass(slots=True)
@@ -30,25 +48,211 @@ class RenderEnv:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     media: list[MediaRef] = field(default_factory=list)
     line: int = 1  # 1-based line of the block being rendered, for messages
+    # Lines of source.text before the text given to md.parse (e.g. stripped front matter).
+    line_offset: int = 0
+    fetch_media: bool = False  # download http(s) images into media_cache and bundle them
+    media_cache: Path | None = None
 
-    def location(self) -> SourceLocation:
-        return SourceLocation(self.source.path, self.line)
+    def location(self, delta: int = 0) -> SourceLocation:
+        return SourceLocation(self.source.path, self.line + delta)
+
+    def at(self, token: Token) -> None:
+        """Point ``line`` at a block token (call before render_inline on its children)."""
+        if token.map is not None:
+            self.line = token.map[0] + 1 + self.line_offset
+
+    def warn(self, message: str, hint: str | None = None, delta: int = 0) -> None:
+        self.diagnostics.warn(message, self.location(delta), hint)
+
+    def add_media(self, ref: MediaRef) -> None:
+        if ref not in self.media:
+            self.media.append(ref)
 
 
-def _math(tex: str, display: bool) -> str:
-    body = escape(tex.strip(), quote=False)
-    return f"\\[{body}\\]" if display else f"\\({body}\\)"
+Rule = Callable[
+    [RendererProtocol, Sequence[Token], int, OptionsDict, MutableMapping[str, Any]], str
+]
 
 
-def new_markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    front_matter_plugin(md)
-    dollarmath_plugin(md, allow_space=True, allow_digits=True, double_inline=True)
-    # Typora starts a $$ block even on the line right after text (seed 002's LSTM block);
-    # dollarmath registers its block rule without "alt", so a paragraph would swallow the
-    # block and a "= " line inside it would become a setext heading. Let it interrupt.
-    rules = md.block.ruler.__rules__
-    block_rule = next(r for r in rules if r.name == "math_block").fn
+def _render_env(env: Mapping[str, Any]) -> RenderEnv:
+    found = env.get(_KEY)
+    if not isinstance(found, RenderEnv):
+        raise TypeError("render card HTML through render_blocks()/render_inline()")
+    return found
+
+
+# --- math -----------------------------------------------------------------------------------
+
+
+def _short(tex: str) -> str:
+    flat = " ".join(tex.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."
+
+
+def math_html(tex: str, display: bool, env: RenderEnv) -> str:
+    """TeX -> Anki math HTML, reporting each problem at its own line of the note."""
+    prepared = mathjax.prepare(tex, display)
+    for problem in prepared.problems:
+        where = f"{'$$' if display else '$'}{_short(tex)}{'$$' if display else '$'}"
+        env.warn(f"{problem.message} in {where}", problem.hint, problem.line)
+    return mathjax.to_card_html(prepared.tex, display)
+
+
+def _math_inline(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    return math_html(tokens[idx].content, False, _render_env(env))
+
+
+def _math_display_inline(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    return math_html(tokens[idx].content, True, _render_env(env))
+
+
+def _math_block(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    return f'<div class="math">{math_html(tokens[idx].content, True, _render_env(env))}</div>\n'
+
+
+# --- zhihu formula images -------------------------------------------------------------------
+
+
+def zhihu_tex(src: str) -> str | None:
+    """The TeX of a zhihu formula image URL (``…zhihu.com/equation?tex=…``), else None.
+
+    The formula is in the URL itself (form-encoded, ``+`` for space), so it becomes real
+    MathJax without any network access.
+    """
+    if "zhihu.com/equation" not in src:
+        return None
+    parts = urlsplit(src if "://" in src else "https://" + src.lstrip("/"))
+    if not parts.netloc.endswith("zhihu.com") or parts.path.rstrip("/") != "/equation":
+        return None
+    values = parse_qs(parts.query).get("tex")
+    return values[0] if values and values[0].strip() else None
+
+
+# --- images ---------------------------------------------------------------------------------
+
+
+def _placeholder(src: str) -> str:
+    return f'<span class="ankigen-missing-media">[image not available: {escape(src)}]</span>'
+
+
+def _image_src(src: str, env: RenderEnv, delta: int = 0) -> str | None:
+    """The card's ``src`` for an image, bundling or fetching it; None after a warning."""
+    resolved = resolve_image(
+        src, env.source, fetch=env.fetch_media, cache=env.media_cache if env.fetch_media else None
+    )
+    if resolved.problem is not None:
+        env.warn(resolved.problem, resolved.hint, delta)
+    if resolved.media is not None:
+        env.add_media(resolved.media)
+        return resolved.media.name
+    return resolved.src
+
+
+def _image(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    token = tokens[idx]
+    renv = _render_env(env)
+    src = str(token.attrGet("src") or "")
+    if (tex := zhihu_tex(src)) is not None:
+        alone = len(tokens) == 1  # a formula image that is the whole paragraph is display math
+        return math_html(tex, alone, renv)
+    card_src = _image_src(src, renv)
+    if card_src is None:
+        return _placeholder(src)
+    title = token.attrGet("title")
+    extra = f' title="{escape(str(title))}"' if title else ""
+    return f'<img src="{escape(card_src)}" alt="{escape(token.content)}"{extra}>'
+
+
+# --- raw HTML: comments, <img> --------------------------------------------------------------
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_IMG = re.compile(r"<img\b(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*?)\s*/?>", re.I)
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+
+
+def _rewrite_img(tag: re.Match[str], env: RenderEnv, delta: int) -> str:
+    """One raw ``<img>`` tag with its ``src`` made card-ready; other attributes kept as written.
+
+    Hand-written over html.parser: only the ``src`` of an image changes and everything else,
+    Typora's ``style="zoom:50%"`` included, must come out as written, which a parser that
+    re-serialises the whole fragment would not guarantee. Anki's webviews (Chromium on desktop
+    and Android, WebKit on iOS) honour CSS ``zoom``, so Typora's sizing keeps working as is.
+    """
+    attrs: list[tuple[str, str | None]] = []
+    src = ""
+    for m in _ATTR.finditer(tag["attrs"]):
+        name = m[1].lower()
+        value = next((v for v in m.groups()[1:] if v is not None), None)
+        if name == "src":
+            src = unescape(value or "")
+        else:
+            attrs.append((name, None if value is None else unescape(value)))
+    if (tex := zhihu_tex(src)) is not None:
+        return math_html(tex, False, env)
+    card_src = _image_src(src, env, delta)
+    if card_src is None:
+        return _placeholder(src)
+    out = [f'<img src="{escape(card_src)}"']
+    out += [f" {name}" if value is None else f' {name}="{escape(value)}"' for name, value in attrs]
+    return "".join(out) + ">"
+
+
+def rewrite_html(html: str, env: RenderEnv) -> str:
+    """Raw HTML from the notes: comments removed, images rewritten."""
+    if "<!--" in html:
+        html = _COMMENT.sub("", html)
+    if "<img" in html or "<IMG" in html:
+        html = _IMG.sub(lambda m: _rewrite_img(m, env, html.count("\n", 0, m.start())), html)
+    return html
+
+
+def _html_block(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    html = rewrite_html(tokens[idx].content, _render_env(env))
+    return html if html.strip() else ""
+
+
+def _html_inline(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    return rewrite_html(tokens[idx].content, _render_env(env))
+
+
+# --- code -----------------------------------------------------------------------------------
+
+
+def _fence(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    token = tokens[idx]
+    return render_code(token.content, info_language(unescape(token.info)))
+
+
+def _code_block(
+    self: RendererProtocol, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
+    return render_code(tokens[idx].content, "")
+
+
+# --- the instance ---------------------------------------------------------------------------
+
+
+def _interrupting_math_block(md: MarkdownIt) -> None:
+    """Let a ``$$`` line start a math block right after a line of text, as Typora does.
+
+    dollarmath registers its block rule without "alt", so a paragraph would swallow the block
+    (seed 002's LSTM block) and a ``= `` line inside it would become a setext heading.
+    """
+    block_rule = next(r for r in md.block.ruler.__rules__ if r.name == "math_block").fn
 
     def math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         if not silent:
@@ -62,24 +266,151 @@ def new_markdown() -> MarkdownIt:
 
     md.block.ruler.at("math_block", math_block, {"alt": ["paragraph", "reference", "blockquote"]})
 
-    def inline_math(_self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> str:
-        return _math(tokens[idx].content, display=False)
 
-    def display_math(_self: Any, tokens: Sequence[Token], idx: int, *_: Any) -> str:
-        return _math(tokens[idx].content, display=True)
+def _escaped(src: str, pos: int) -> bool:
+    """An odd run of backslashes before ``pos`` escapes it (``\\$`` is a dollar sign)."""
+    run = 0
+    while pos - run - 1 >= 0 and src[pos - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
 
-    md.add_render_rule("math_inline", inline_math)
-    md.add_render_rule("math_inline_double", display_math)
-    md.add_render_rule("math_block", display_math)
-    md.add_render_rule("math_block_label", display_math)
+
+def _dollar_inline(state: StateInline, silent: bool) -> bool:
+    """Typora's (and pandoc's) inline ``$…$`` and ``$$…$$``.
+
+    Hand-written in place of dollarmath's inline rule, which reads ``src[pos - 1]`` at the start
+    of a paragraph (Python wraps that to the paragraph's last character: seed 001's
+    "$\\alpha$通常取0.01" stayed text) and gives up at the first unsuitable closing dollar.
+    ``$`` opens only before a non-space; a closing ``$`` needs a non-space before it and no digit
+    after it, so "costs $5 and $6" stays text while "向量$x_i$的" is math.
+    """
+    src, start = state.src, state.pos
+    if src[start] != "$" or _escaped(src, start):
+        return False
+    if src.startswith("$$", start):
+        end = start + 2
+        while (end := src.find("$$", end)) >= 0 and _escaped(src, end):
+            end += 1
+        if end < 0 or not src[start + 2 : end].strip():
+            return False
+        kind, content, after = "math_inline_double", src[start + 2 : end], end + 2
+    else:
+        if start + 1 >= state.posMax or src[start + 1].isspace():
+            return False
+        end = start + 1
+        while True:
+            end = src.find("$", end)
+            if end < 0 or end >= state.posMax:
+                return False
+            next_is_digit = end + 1 < len(src) and src[end + 1].isdigit()
+            if not (_escaped(src, end) or src[end - 1].isspace() or next_is_digit):
+                break
+            end += 1
+        kind, content, after = "math_inline", src[start + 1 : end], end + 1
+    if not silent:
+        token = state.push(kind, "math", 0)
+        token.content = content
+        token.markup = "$$" if kind == "math_inline_double" else "$"
+    state.pos = after
+    return True
+
+
+def new_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    front_matter_plugin(md)
+    dollarmath_plugin(md, double_inline=True)  # its block rule; the inline rule is ours
+    md.inline.ruler.at("math_inline", _dollar_inline)
+    _interrupting_math_block(md)
+    rules: dict[str, Rule] = {
+        "math_inline": _math_inline,
+        "math_inline_double": _math_display_inline,
+        "math_block": _math_block,
+        "math_block_label": _math_block,
+        "image": _image,
+        "html_block": _html_block,
+        "html_inline": _html_inline,
+        "fence": _fence,
+        "code_block": _code_block,
+    }
+    for name, rule in rules.items():
+        md.add_render_rule(name, rule)
     return md
 
 
+# --- rendering ------------------------------------------------------------------------------
+
+_BREAKS = frozenset({"softbreak", "hardbreak"})
+
+
+def _is_toc(tokens: Sequence[Token], i: int) -> bool:
+    return (
+        tokens[i].type == "paragraph_open"
+        and i + 2 < len(tokens)
+        and tokens[i + 1].type == "inline"
+        and tokens[i + 1].content.strip().upper() == "[TOC]"
+    )
+
+
+def _renderer(md: MarkdownIt) -> RendererHTML:
+    if not isinstance(md.renderer, RendererHTML):
+        raise TypeError("new_markdown() instances render HTML")
+    return md.renderer
+
+
+def _inline(md: MarkdownIt, children: Sequence[Token], env: RenderEnv) -> str:
+    renderer = _renderer(md)
+    rules = renderer.rules
+    options = md.options
+    ctx = {_KEY: env}
+    start = env.line
+    out: list[str] = []
+    for i, token in enumerate(children):
+        rule = rules.get(token.type)
+        out.append(
+            rule(children, i, options, ctx)
+            if rule
+            else renderer.renderToken(children, i, options, ctx)
+        )
+        # keep env.line on the line being rendered, so a formula's warning names its own line
+        if token.type in _BREAKS:
+            env.line += 1
+        elif "\n" in token.content and token.type != "text":
+            env.line += token.content.count("\n")
+    env.line = start
+    return "".join(out)
+
+
 def render_blocks(md: MarkdownIt, tokens: Sequence[Token], env: RenderEnv) -> str:
-    """Render a slice of block tokens (balanced open/close pairs) to HTML."""
-    return md.renderer.render(list(tokens), md.options, {"ankigen": env}).strip()
+    """Render a slice of block tokens (balanced open/close pairs) to HTML.
+
+    Keeps ``env.line`` on the block being rendered (token.map + ``env.line_offset``).
+    """
+    renderer = _renderer(md)
+    rules = renderer.rules
+    options = md.options
+    ctx = {_KEY: env}
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        env.at(token)
+        if _is_toc(tokens, i):
+            i += 3  # Typora's [TOC] means nothing on a card
+            continue
+        if token.type == "inline":
+            out.append(_inline(md, token.children or (), env))
+        elif (rule := rules.get(token.type)) is not None:
+            out.append(rule(tokens, i, options, ctx))
+        else:
+            out.append(renderer.renderToken(tokens, i, options, ctx))
+        i += 1
+    return "".join(out).strip()
 
 
 def render_inline(md: MarkdownIt, children: Sequence[Token], env: RenderEnv) -> str:
-    """Render the children of one inline token (a question's text) to HTML."""
-    return md.renderer.renderInline(list(children), md.options, {"ankigen": env}).strip()
+    """Render the children of one inline token (a question's text) to HTML.
+
+    Messages use ``env.line`` as the line of the first child: call ``env.at(inline_token)``
+    first when the line is not already current.
+    """
+    return _inline(md, children, env).strip()
