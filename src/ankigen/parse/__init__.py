@@ -52,6 +52,8 @@ def _make(
     title = entry.title
     origin = SourceLocation(source.path, title.line)
     blocks = [b for b in entry.blocks if not walker.is_noise(b)]
+    while len(blocks) == 1 and blocks[0].kind == "blockquote":
+        blocks = blocks[0].children  # an answer quoted as a whole reads better unquoted
     summary, blocks = _split_summary(tokens, walker, blocks)
     flags = set(title.flags)
     answer_text = _text(tokens, blocks) + (summary or "")
@@ -82,7 +84,7 @@ def _make(
     parts = []
     for block in blocks:
         env.line = block.line
-        parts.append(render_blocks(md, tokens[block.start : block.end], env))
+        parts.append(render_blocks(md, block.tokens(tokens), env))
     answer_html = "\n".join(p for p in parts if p)
     summary_html = _summary_html(summary) if summary else None
     if not answer_html and summary_html:
@@ -111,7 +113,7 @@ def _split_summary(
     for index, block in enumerate(blocks):
         if walker.is_link_only(block):
             continue
-        token = tokens[block.start]
+        token = block.tokens(tokens)[0]
         if block.kind == "fence" and not token.info.strip():
             return token.content.strip("\n"), blocks[:index] + blocks[index + 1 :]
         break
@@ -125,7 +127,7 @@ def _summary_html(text: str) -> str:
 def _text(tokens: Sequence[Token], blocks: Sequence[Block]) -> str:
     parts: list[str] = []
     for block in blocks:
-        for token in tokens[block.start : block.end]:
+        for token in block.tokens(tokens):
             if token.type == "inline" or token.type in ("fence", "code_block", "math_block"):
                 parts.append(token.content)
             elif token.type == "html_block" and not token.content.lstrip().startswith("<!--"):

@@ -21,12 +21,27 @@ class Block:
     line: int  # 1-based first line
     end_line: int  # 1-based line after the block
     children: list[Block] = field(default_factory=list)
+    # Tokens made by the parser rather than found in the file: the rest of a paragraph whose
+    # first line was a label ("> **Topic**⏎text" is one paragraph in Markdown).
+    synthetic: list[Token] | None = None
+
+    def tokens(self, tokens: Sequence[Token]) -> Sequence[Token]:
+        return self.synthetic if self.synthetic is not None else tokens[self.start : self.end]
 
     def inline(self, tokens: Sequence[Token]) -> Token | None:
         """The inline token of a paragraph or heading."""
-        if self.kind in ("paragraph", "heading") and self.end - self.start == 3:
-            return tokens[self.start + 1]
+        own = self.tokens(tokens)
+        if self.kind in ("paragraph", "heading") and len(own) == 3:
+            return own[1]
         return None
+
+
+def remainder(block: Block, tokens: Sequence[Token], children: list[Token], line: int) -> Block:
+    """A paragraph holding ``children``: what follows a label on the label's own paragraph."""
+    opening, inline, closing = block.tokens(tokens)
+    rest = inline.copy(children=children, content="")
+    return Block("paragraph", block.start, block.end, line, block.end_line,
+                 synthetic=[opening, rest, closing])
 
 
 def build_outline(tokens: Sequence[Token]) -> list[Block]:

@@ -128,6 +128,26 @@ def bold_only(children: Sequence[Token]) -> list[Token] | None:
     return items[1:-1]
 
 
+_LOOSE_BOLD = re.compile(r"^\s*\*\*(\S.*?)\s*\*\*\s*$")
+
+
+def loose_bold(children: Sequence[Token]) -> list[Token] | None:
+    """``**Topic **``: CommonMark refuses a closing ``**`` after a space; Typora still bolds it."""
+    if len(children) == 1 and children[0].type == "text":
+        found = _LOOSE_BOLD.match(children[0].content)
+        if found:
+            return [children[0].copy(content=found.group(1))]
+    return None
+
+
+def split_first_line(children: Sequence[Token]) -> tuple[list[Token], list[Token]]:
+    """Children before and after the first line break of a paragraph."""
+    for index, child in enumerate(children):
+        if child.type in ("softbreak", "hardbreak"):
+            return list(children[:index]), list(children[index + 1 :])
+    return list(children), []
+
+
 def plain_text(children: Sequence[Token]) -> str:
     """The text a reader sees, with math kept as ``$…$``: for identity keys and reports."""
     parts: list[str] = []

@@ -28,7 +28,7 @@ from markdown_it.token import Token
 
 from ..model import Flag
 from . import recognise as rx
-from .outline import Block
+from .outline import Block, remainder
 
 _LIST_KINDS = ("bullet_list", "ordered_list")
 # A heading that names a set of problems ("场景题", "概率题", "Exercises"): its plain lines are
@@ -45,6 +45,7 @@ class Title:
     text: str  # plain text
     flags: frozenset[Flag]
     line: int
+    rest: Block | None = None  # the paragraph's text after a first-line label, if any
 
 
 def asks(title: Title) -> bool:
@@ -83,13 +84,20 @@ class Walker:
         if inline is None or not inline.children:
             return None
         children, flags = rx.clean_inline(inline.children)
-        inner = rx.bold_only(children)
+        rest: Block | None = None
+        inner = rx.bold_only(children) or rx.loose_bold(children)
+        if inner is None and need_bold:
+            # "**Topic**⏎first line of content": Markdown makes it one paragraph
+            first, after = rx.split_first_line(children)
+            inner = rx.bold_only(first)
+            if inner is not None and after:
+                rest = remainder(block, self.tokens, after, block.line + 1)
         if inner is not None:
             children = inner
         elif need_bold:
             return None
         text = rx.plain_text(children)
-        return Title(children, text, flags, block.line) if text else None
+        return Title(children, text, flags, block.line, rest) if text else None
 
     def text_of(self, block: Block) -> str:
         inline = block.inline(self.tokens)
@@ -97,7 +105,7 @@ class Walker:
 
     def is_noise(self, block: Block) -> bool:
         """Blocks no reader counts as content: comments, ``[TOC]``, rules."""
-        token = self.tokens[block.start]
+        token = block.tokens(self.tokens)[0]
         if block.kind == "html_block":
             return token.content.lstrip().startswith("<!--")
         if block.kind == "paragraph":
@@ -120,6 +128,10 @@ class Walker:
         title = self.title_of(first, need_bold=True)
         if title and (rx.is_question(title.text) or rx.is_label(title.text, heads_block=True)):
             return title
+        # "> 激活函数怎么选？⏎> $$…$$": a plain question heading a quoted answer
+        plain = self.title_of(first, need_bold=False)
+        if plain and len(block.children) > 1 and rx.is_plain_question(plain.text):
+            return plain if first.end_line - first.line == 1 else None
         return None
 
     def qa_list(self, block: Block) -> bool:
@@ -242,7 +254,8 @@ class Walker:
                 if current and current.entry.kind == "question":
                     close()
                 kind = "question" if asks(label) else "concept"
-                inner = self.walk_body(block.children[1:], (*where, label.text), problem_set=False)
+                body = block.children[1:] if label.rest is None else [label.rest, *block.children[1:]]
+                inner = self.walk_body(body, (*where, label.text), problem_set=False)
                 self.entries.append(Entry(kind, label, where, inner))
                 continue
             if self.qa_list(block) and (current is None or not current.entry.blocks):
@@ -256,13 +269,11 @@ class Walker:
                 heading = block.kind == "heading"
                 if heading:
                     bold = self.title_of(block, need_bold=False)
-                if bold is not None:
-                    if asks(bold):
-                        open_item("question", bold, path)
-                        continue
-                    if heading or rx.is_label(bold.text):
-                        open_item("concept", bold, path)
-                        continue
+                if bold is not None and (asks(bold) or heading or rx.is_label(bold.text)):
+                    open_item("question" if asks(bold) else "concept", bold, path)
+                    if bold.rest is not None and current is not None:
+                        current.entry.blocks.append(bold.rest)
+                    continue
                 plain = None if bold else self.title_of(block, need_bold=False)
                 if plain is not None and not self.is_link_only(block) and self.opens_plain_question(
                     plain, current is not None, gap, problem_set
