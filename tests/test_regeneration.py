@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from anki.collection import Collection
 
 from ankigen.identity import Assignment, Lock, assign, load_lock, save_lock
@@ -187,3 +188,76 @@ def test_a_template_or_css_change_updates_the_note_type_in_place(tmp_path: Path)
     assert ours[0]["css"] == restyled.css
     assert ours[0]["tmpls"][0]["afmt"] == restyled.back
     assert card_snapshot(col) == before
+
+
+# --- end to end: the user's own notes, revision 0 then today's --------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEEDS = Path(__file__).parents[1] / "seeds"
+
+
+def test_acceptance_rewriting_a_real_note_file_keeps_every_review(tmp_path: Path) -> None:
+    """Seed 000 (an early revision of ml-qa-outline.md), studied, then the file as it is
+    today (seed 002) written over it: Anki must do exactly what the build report says."""
+    from ankigen.pipeline import BuildConfig, build
+
+    notes_dir, dist = tmp_path / "notes", tmp_path / "dist"
+    notes_dir.mkdir()
+    note_file = notes_dir / "ml-qa-outline.md"
+    config = BuildConfig(sources=(notes_dir,), out_dir=dist, now=T0)
+
+    note_file.write_bytes((FIXTURES / "ml-qa-outline.rev0.md").read_bytes())
+    (first,) = build(config).topics
+    assert first.package is not None
+    col = fresh_collection(tmp_path / "learner")
+    counts = import_apkg(col, first.package)
+    assert summary(counts) == (len(first.notes), 0, 0, 0)
+    assert answer_all_cards(col) == len(first.notes)
+    cards_before, reviews_before = card_snapshot(col), revlog_rows(col)
+
+    note_file.write_bytes((SEEDS / "ml-qa-outline.md").read_bytes())
+    (second,) = build(config).topics  # the same second as the first build
+    assert second.package is not None
+    changes = {c: sum(1 for n in second.notes if n.change is c) for c in Change}
+    counts = import_apkg(col, second.package)
+    print(
+        f"\nrev0: {len(first.notes)} notes; today: {len(second.notes)} notes "
+        f"({', '.join(f'{c.value} {k}' for c, k in changes.items())}), "
+        f"{len(second.removed)} removed; re-import: {counts.as_dict()}"
+    )
+
+    assert counts.new == changes[Change.NEW]
+    assert counts.updated == changes[Change.CHANGED] + changes[Change.REMATCHED]
+    assert counts.duplicate == changes[Change.UNCHANGED]  # skipped: up to date
+    assert (counts.conflicting, counts.first_field_match) == (0, 0)
+    assert len(notes_by_guid(col)) == len(first.notes) + changes[Change.NEW]
+    cards_after = card_snapshot(col)
+    assert {cid: cards_after[cid] for cid in cards_before} == cards_before
+    assert revlog_rows(col) == reviews_before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="render puts '<absolute path>:<line>' in the Source field, so an edit above a note "
+    "changes its content: every later note is re-sent with a new mod and the learner's own "
+    "edits in Anki to those notes are overwritten (ANKI.md 2)",
+)
+def test_adding_a_question_at_the_top_of_a_file_leaves_the_other_notes_unchanged(
+    tmp_path: Path,
+) -> None:
+    from ankigen.pipeline import BuildConfig, build
+
+    notes_dir = tmp_path / "notes"
+    notes_dir.mkdir()
+    note_file = notes_dir / "ml.md"
+    config = BuildConfig(sources=(notes_dir,), out_dir=tmp_path / "dist", now=T0)
+    text = (FIXTURES / "ml-qa-outline.rev0.md").read_text(encoding="utf-8")
+    note_file.write_text(text, encoding="utf-8")
+    (first,) = build(config).topics
+    note_file.write_text(
+        "**什么是偏差-方差权衡？**\n\n偏差与方差此消彼长。\n\n" + text, encoding="utf-8"
+    )
+    (second,) = build(config).topics
+    kept = [n for n in second.notes if n.change is not Change.NEW]
+    assert len(kept) == len(first.notes)
+    assert {n.change for n in kept} == {Change.UNCHANGED}
