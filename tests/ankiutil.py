@@ -16,11 +16,12 @@ from typing import Any
 import anki.collection  # noqa: F401  (before anki.cards: importing that first is circular)
 from anki.cards import Card
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.decks import DeckConfigId, DeckId
 from anki.import_export_pb2 import (
     IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER as IF_NEWER,
 )
 from anki.notes import Note
-from anki.scheduler.v3 import CardAnswer
+from anki.scheduler.v3 import CardAnswer, Scheduler
 
 __all__ = [
     "IF_NEWER",
@@ -147,26 +148,28 @@ def answer_all_cards(col: Collection, rating: Any = CardAnswer.EASY) -> int:
     the selected deck and its children). "Easy" graduates a new card at once, so each card
     is answered exactly once and leaves with an interval of days.
     """
-    config = col.decks.get_config(1)  # the default options group every imported deck uses
+    config = col.decks.get_config(
+        DeckConfigId(1)
+    )  # the default options group every imported deck uses
     assert config is not None
     config["new"]["perDay"] = 9999  # the most the options screen allows
     config["rev"]["perDay"] = 9999
     col.decks.update_config(config)
+    sched = col.sched
+    assert isinstance(sched, Scheduler)  # the v3 scheduler, as in every current Anki
     answered = 0
     for deck in col.decks.all_names_and_ids():
         if "::" in deck.name:
             continue
-        col.decks.select(deck.id)
+        col.decks.select(DeckId(deck.id))
         while True:
-            queued = col.sched.get_queued_cards(fetch_limit=1)
+            queued = sched.get_queued_cards(fetch_limit=1)
             if not queued.cards:
                 break
             top = queued.cards[0]
             card = Card(col, backend_card=top.card)
             card.start_timer()
-            col.sched.answer_card(
-                col.sched.build_answer(card=card, states=top.states, rating=rating)
-            )
+            sched.answer_card(sched.build_answer(card=card, states=top.states, rating=rating))
             answered += 1
     # A daily limit the loop did not lift would silently leave cards unstudied.
     assert not col.find_cards("is:new"), "answer_all_cards left new cards unstudied"
