@@ -83,8 +83,12 @@ def test_empty_optional_fields_leave_no_wrappers() -> None:
 
 def test_summary_is_styled_as_a_callout_not_as_code() -> None:
     css = NOTE_TYPE.css
-    assert re.search(r"\.ag-summary pre, \.ag-summary code \{[^}]*font: inherit", css)
-    assert re.search(r"\.ag-summary pre, \.ag-summary code \{[^}]*white-space: pre-wrap", css)
+    rule = re.search(r"\.ag-summary pre,[^{]*\{([^}]*)\}", css)
+    assert rule is not None
+    for decl in ("font: inherit", "white-space: pre-wrap", "background: none"):
+        assert decl in rule.group(1)
+    # …in night mode too: the selector list outranks `.nightMode pre`.
+    assert ".nightMode .ag-summary pre" in rule.group(0)
 
 
 # --- nothing from the network, no MathJax of our own, phone and night friendly -------------

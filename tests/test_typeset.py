@@ -13,7 +13,11 @@ import genanki
 import pytest
 
 from ankigen.notetype import FIELD_NAMES, MODEL_ID, MODEL_NAME, TEMPLATE_NAME, load_note_type
-from typeset import typeset_check
+
+try:  # tests/ as a package (tests/__init__.py) or as a plain directory on sys.path
+    from .typeset import typeset_check
+except ImportError:
+    from typeset import typeset_check  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.node
 

@@ -1,6 +1,6 @@
 """Typeset card HTML with Anki's MathJax (3.2.2, Anki's TeX config) and return every TeX error.
 
-Usage from any test (pytest puts ``tests/`` on ``sys.path``)::
+Usage from any test (``from .typeset import …`` if ``tests/`` is a package)::
 
     from typeset import typeset_check
 
