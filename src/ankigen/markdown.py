@@ -280,9 +280,9 @@ def _dollar_inline(state: StateInline, silent: bool) -> bool:
 
     Hand-written in place of dollarmath's inline rule, which reads ``src[pos - 1]`` at the start
     of a paragraph (Python wraps that to the paragraph's last character: seed 001's
-    "$\\alpha$通常取0.01" stayed text) and gives up at the first unsuitable closing dollar.
-    ``$`` opens only before a non-space; a closing ``$`` needs a non-space before it and no digit
-    after it, so "costs $5 and $6" stays text while "向量$x_i$的" is math.
+    "$\\alpha$通常取0.01" stayed text). ``$`` opens only before a non-space; the next unescaped
+    ``$`` closes it only with a non-space before it and no digit after it, so "costs $5 and $6"
+    stays text while "向量$x_i$的" is math.
     """
     src, start = state.src, state.pos
     if src[start] != "$" or _escaped(src, start):
@@ -297,15 +297,13 @@ def _dollar_inline(state: StateInline, silent: bool) -> bool:
     else:
         if start + 1 >= state.posMax or src[start + 1].isspace():
             return False
-        end = start + 1
-        while True:
-            end = src.find("$", end)
-            if end < 0 or end >= state.posMax:
-                return False
-            next_is_digit = end + 1 < len(src) and src[end + 1].isdigit()
-            if not (_escaped(src, end) or src[end - 1].isspace() or next_is_digit):
-                break
-            end += 1
+        end = start
+        while (end := src.find("$", end + 1)) >= 0 and _escaped(src, end):
+            pass
+        if end < 0 or end >= state.posMax or src[end - 1].isspace():
+            return False
+        if end + 1 < len(src) and src[end + 1].isdigit():
+            return False
         kind, content, after = "math_inline", src[start + 1 : end], end + 1
     if not silent:
         token = state.push(kind, "math", 0)

@@ -313,6 +313,7 @@ def prepare(tex: str, display: bool) -> PreparedTex:
 
     Cached on the formula: a vault repeats formulas, and watch mode rebuilds the same ones.
     """
+    lead = tex[: len(tex) - len(tex.lstrip())].count("\n")  # problem lines count from here
     tex = tex.strip()
     if not tex:
         return PreparedTex(tex, (TexProblem("empty formula"),))
@@ -334,6 +335,8 @@ def prepare(tex: str, display: bool) -> PreparedTex:
         tex = f"\\begin{{{env}}}\n{tex}\n\\end{{{env}}}"
     elif scan.top_amp:
         problems.append(TexProblem("& outside an environment is a TeX error"))
+    if lead:
+        problems = [TexProblem(p.message, p.line + lead, p.hint) for p in problems]
     return PreparedTex(tex, tuple(problems), tex != original)
 
 
