@@ -144,8 +144,8 @@ def _substantive(tokens: Sequence[Token], walker: Walker, blocks: Sequence[Block
     kept = [b for b in blocks if not walker.is_link_only(b)]
     if not kept:
         return False
-    return _rich(kept) or not rx.is_placeholder(_text(tokens, kept)) or "<img" in _text(
-        tokens, kept
+    return (
+        _rich(kept) or not rx.is_placeholder(_text(tokens, kept)) or "<img" in _text(tokens, kept)
     )
 
 

@@ -36,12 +36,20 @@ class Block:
         return None
 
 
-def remainder(block: Block, tokens: Sequence[Token], children: list[Token], line: int) -> Block:
+def remainder(
+    block: Block, tokens: Sequence[Token], children: list[Token], text: str, line: int
+) -> Block:
     """A paragraph holding ``children``: what follows a label on the label's own paragraph."""
     opening, inline, closing = block.tokens(tokens)
-    rest = inline.copy(children=children, content="")
-    return Block("paragraph", block.start, block.end, line, block.end_line,
-                 synthetic=[opening, rest, closing])
+    rest = inline.copy(children=children, content=text)
+    return Block(
+        "paragraph",
+        block.start,
+        block.end,
+        line,
+        block.end_line,
+        synthetic=[opening, rest, closing],
+    )
 
 
 def build_outline(tokens: Sequence[Token]) -> list[Block]:

@@ -200,7 +200,9 @@ def is_label(text: str, *, heads_block: bool = False) -> bool:
 def is_outline_line(text: str) -> bool:
     """A short line in a run of topic names (``孪生网络``, ``分词，POS``): an outline entry."""
     text = text.strip()
-    return 0 < display_width(text) <= 40 and not _SENTENCE_END.search(text) and text[-1] not in ":："
+    return (
+        0 < display_width(text) <= 40 and not _SENTENCE_END.search(text) and text[-1] not in ":："
+    )
 
 
 def is_plain_question(text: str) -> bool:

@@ -91,7 +91,7 @@ class Walker:
             first, after = rx.split_first_line(children)
             inner = rx.bold_only(first)
             if inner is not None and after:
-                rest = remainder(block, self.tokens, after, block.line + 1)
+                rest = remainder(block, self.tokens, after, rx.plain_text(after), block.line + 1)
         if inner is not None:
             children = inner
         elif need_bold:
@@ -114,8 +114,10 @@ class Walker:
 
     def is_link_only(self, block: Block) -> bool:
         inline = block.inline(self.tokens)
-        return block.kind == "paragraph" and inline is not None and bool(
-            _LINK_ONLY.match(inline.content.strip("* "))
+        return (
+            block.kind == "paragraph"
+            and inline is not None
+            and bool(_LINK_ONLY.match(inline.content.strip("* ")))
         )
 
     def label_block(self, block: Block) -> Title | None:
@@ -204,18 +206,31 @@ class Walker:
 
     def walk_section(self, title: Title, parent: tuple[str, ...], body: list[Block]) -> None:
         if asks(title):
-            self.entries.append(Entry("question", title, parent, list(body)))
+            # The body is the answer; only a bold question further down starts another card.
+            opened = Entry("question", title, parent)
+            self.walk_body(body, parent, problem_set=False, answering=opened)
             return
         problem_set = bool(_PROBLEM_SET.search(title.text))
         own = self.walk_body(body, (*parent, title.text), problem_set=problem_set)
         self.entries.append(Entry("concept", title, parent, own))
 
     def walk_body(
-        self, blocks: Sequence[Block], path: tuple[str, ...], *, problem_set: bool
+        self,
+        blocks: Sequence[Block],
+        path: tuple[str, ...],
+        *,
+        problem_set: bool,
+        answering: Entry | None = None,
     ) -> list[Block]:
-        """Recognise the items of one body; return the blocks that belong to its owner."""
+        """Recognise the items of one body; return the blocks that belong to its owner.
+
+        ``answering``: the body answers this question (a question heading), so labels and
+        lists in it are part of the answer and only bold questions open new cards.
+        """
         own: list[Block] = []
         current: _Open | None = None
+        if answering is not None:
+            current = _Open(answering, path)
         last_end = 0
         expanded = list(self.expand(blocks))
         outline = self.outline_runs(expanded)
@@ -244,6 +259,10 @@ class Walker:
                 if block.kind == "hr":
                     close()
                 continue
+            if answering is not None and not self.bold_question(block):
+                assert current is not None
+                current.entry.blocks.append(block)
+                continue
             if index in outline and current is None:
                 title = self.title_of(block, need_bold=False)
                 if title and rx.is_question(title.text):
@@ -254,7 +273,9 @@ class Walker:
                 if current and current.entry.kind == "question":
                     close()
                 kind = "question" if asks(label) else "concept"
-                body = block.children[1:] if label.rest is None else [label.rest, *block.children[1:]]
+                body = (
+                    block.children[1:] if label.rest is None else [label.rest, *block.children[1:]]
+                )
                 inner = self.walk_body(body, (*where, label.text), problem_set=False)
                 self.entries.append(Entry(kind, label, where, inner))
                 continue
@@ -275,14 +296,20 @@ class Walker:
                         current.entry.blocks.append(bold.rest)
                     continue
                 plain = None if bold else self.title_of(block, need_bold=False)
-                if plain is not None and not self.is_link_only(block) and self.opens_plain_question(
-                    plain, current is not None, gap, problem_set
+                if (
+                    plain is not None
+                    and not self.is_link_only(block)
+                    and self.opens_plain_question(plain, current is not None, gap, problem_set)
                 ):
                     open_item("question", plain, path)
                     continue
             (current.entry.blocks if current else own).append(block)
         close()
         return own
+
+    def bold_question(self, block: Block) -> bool:
+        title = self.title_of(block, need_bold=True) if block.kind == "paragraph" else None
+        return title is not None and asks(title)
 
     def opens_plain_question(
         self, title: Title, in_item: bool, gap: int, problem_set: bool

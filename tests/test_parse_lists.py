@@ -1,0 +1,241 @@
+"""Blockquote outlines (seed 002), numbered Q&A (003), bullet Q&A (004), plain questions."""
+
+from ankigen.model import Kind
+
+from .parsehelp import card, parse, prompts, todo
+
+
+def test_outline_items_are_questions_and_deeper_quotes_their_answers():
+    topic = parse(
+        """
+        > **BERT**
+        >
+        > > 1. 为什么BERT在第一句前会加一个[CLS]标志？
+        > >
+        > >    > [CLS] 的输出用于分类任务。
+        > >
+        > > 2. BERT的三个Embedding直接相加会对语义有影响吗？
+        > >
+        > > 3. BERT和Transformer Encoder的差异有哪些？
+        > >
+        > >    >
+        """
+    )
+    assert prompts(topic) == ["为什么BERT在第一句前会加一个[CLS]标志？"]
+    question = topic.questions[0]
+    assert question.path == ("BERT",)
+    assert "分类任务" in question.answer_html
+    assert "<blockquote>" not in question.answer_html  # the quote is how the answer is marked
+    assert todo(topic) == [
+        "BERT的三个Embedding直接相加会对语义有影响吗？",
+        "BERT和Transformer Encoder的差异有哪些？",
+    ]
+
+
+def test_nested_labels_build_the_section_path():
+    topic = parse(
+        """
+        ## 面试
+        > **零散问题**
+        >
+        > > **激活函数的问题**
+        > >
+        > > > 1. 非零中心的激活函数会导致参数更新变慢吗？
+        > > >
+        > > >    会，梯度符号一致导致 zig-zag。
+        """
+    )
+    question = topic.questions[0]
+    assert question.path == ("面试", "零散问题", "激活函数的问题")
+    assert "zig-zag" in question.answer_html
+
+
+def test_a_label_with_content_is_a_concept_and_a_bare_label_is_nothing():
+    topic = parse(
+        """
+        > **Focal Loss**
+
+        > **Gradient Exploding & Vanishing**
+        >
+        > 梯度爆炸通常是由于参数初始化过大。
+        """
+    )
+    assert prompts(topic) == ["Gradient Exploding & Vanishing"]
+    assert topic.questions[0].kind is Kind.CONCEPT
+
+
+def test_a_label_on_the_first_line_of_a_paragraph_still_heads_it():
+    topic = parse(
+        """
+        > **BatchNorm/LayerNorm**
+        > Batch Normalization: Accelerating Deep Network Training
+        """
+    )
+    concept = card(topic, "BatchNorm/LayerNorm")
+    assert "Accelerating" in concept.answer_html and "BatchNorm/LayerNorm" not in concept.answer_html
+
+
+def test_display_math_inside_a_quoted_list_item_reaches_the_answer():
+    topic = parse(
+        """
+        > > 1. 参数更新的梯度怎么算？
+        > >
+        > >    $$
+        > >    \\frac{\\partial L}{\\partial w_i} = x_i
+        > >    $$
+        """
+    )
+    answer = topic.questions[0].answer_html
+    assert "\\[" in answer and "\\frac{\\partial L}{\\partial w_i}" in answer and "$$" not in answer
+
+
+def test_numbered_questions_with_indented_answers():
+    topic = parse(
+        """
+        1. LSTM 网络结构？
+
+            包括三个门：
+            $$
+            \\Gamma_u = \\sigma(W_u x + b_u)
+            $$
+
+        2. Attention 机制
+
+            从输入中有选择地聚焦到重要信息上。
+
+            - encoder-decoder attention
+            - self-attention
+
+        3. Dropout 作用、原理和实现？
+        """
+    )
+    assert prompts(topic) == ["LSTM 网络结构？", "Attention 机制"]
+    assert "\\Gamma_u" in card(topic, "LSTM 网络结构？").answer_html
+    assert "self-attention" in card(topic, "Attention 机制").answer_html
+    assert todo(topic) == ["Dropout 作用、原理和实现？"]
+
+
+def test_a_list_of_steps_inside_a_concept_is_content_not_questions():
+    topic = parse(
+        """
+        ### 数据集划分
+
+        1. 按一定比例划分为训练集和测试集
+        2. 训练集、验证集、测试集法
+        3. 交叉验证法
+        """
+    )
+    assert prompts(topic) == ["数据集划分"]
+    assert "交叉验证法" in topic.questions[0].answer_html
+
+
+def test_bullet_questions_with_numbering_and_nested_answers():
+    topic = parse(
+        """
+        - 1、在NLP领域中，LN比BN更合适，为什么？
+            - 句子长度不一致。
+            - 同一位置的字语义不同。
+        - 2、BN和LN的区别
+
+        - 3、过拟合
+        \t- Regularization：加正则项。
+        \t- Dropout：随机置零。
+        """
+    )
+    assert prompts(topic) == ["在NLP领域中，LN比BN更合适，为什么？", "过拟合"]
+    assert "语义不同" in card(topic, "在NLP领域中，LN比BN更合适，为什么？").answer_html
+    assert "随机置零" in card(topic, "过拟合").answer_html  # tab-indented answer
+    assert todo(topic) == ["BN和LN的区别"]
+
+
+def test_english_q_prefixes_and_question_headings():
+    topic = parse(
+        """
+        # Statistics
+
+        ## What is the bias-variance trade-off?
+
+        Lower bias usually costs variance.
+
+        **Q: Define p-value.**
+
+        The probability of data at least as extreme under H0.
+        """
+    )
+    assert prompts(topic) == ["What is the bias-variance trade-off?", "Q: Define p-value."]
+    assert card(topic, "What is the bias-variance trade-off?").path == ("Statistics",)
+
+
+def test_plain_paragraph_questions_open_cards():
+    topic = parse(
+        """
+        ## 场景题
+
+        现在有一些新闻，想分出它属于哪个类，该怎么做
+
+        ```
+        分词、去停用词，然后贝叶斯
+        ```
+
+
+
+        一句话中有一个错别字，如何快速找到
+
+        先检测，再召回候选，最后打分排序。
+        """
+    )
+    assert prompts(topic) == [
+        "现在有一些新闻，想分出它属于哪个类，该怎么做",
+        "一句话中有一个错别字，如何快速找到",
+    ]
+    assert "贝叶斯" in topic.questions[0].answer_html
+
+
+def test_a_run_of_short_topic_lines_is_an_outline_whose_questions_are_todo():
+    topic = parse(
+        """
+        > **零散问题**
+        >
+        > epoch和batch的设置意义
+        >
+        > 如何调整learning rate
+        >
+        > 孪生网络
+        >
+        > 分词，POS
+        """
+    )
+    assert prompts(topic) == []
+    assert todo(topic) == ["epoch和batch的设置意义", "如何调整learning rate"]
+
+
+def test_a_problem_set_heading_reads_plain_lines_as_problems():
+    topic = parse(
+        """
+        ### 概率题
+
+        圆上三个点，钝角三角形的概率
+
+
+
+        一组数据同时扩大n倍，方差和均值的变化
+
+        方差变为 n² 倍，均值变为 n 倍。
+        """
+    )
+    assert todo(topic) == ["圆上三个点，钝角三角形的概率"]
+    assert prompts(topic) == ["一组数据同时扩大n倍，方差和均值的变化"]
+
+
+def test_every_question_knows_its_line():
+    topic = parse(
+        """
+        # T
+
+        - 1、first question？
+            - answer
+        - 2、second question？
+            - answer
+        """
+    )
+    assert [q.origin.line for q in topic.questions] == [3, 5]
