@@ -2,7 +2,7 @@
 
 from ankigen.model import Flag, Kind
 
-from .parsehelp import card, parse, prompts, todo
+from parsehelp import card, parse, prompts, todo
 
 
 def test_bold_question_takes_the_blocks_up_to_the_next_question():

@@ -2,7 +2,7 @@
 
 from ankigen.model import Kind
 
-from .parsehelp import card, parse, prompts, todo
+from parsehelp import card, parse, prompts, todo
 
 
 def test_outline_items_are_questions_and_deeper_quotes_their_answers():

@@ -236,12 +236,6 @@ def test_acceptance_rewriting_a_real_note_file_keeps_every_review(tmp_path: Path
     assert revlog_rows(col) == reviews_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render puts '<absolute path>:<line>' in the Source field, so an edit above a note "
-    "changes its content: every later note is re-sent with a new mod and the learner's own "
-    "edits in Anki to those notes are overwritten (ANKI.md 2)",
-)
 def test_adding_a_question_at_the_top_of_a_file_leaves_the_other_notes_unchanged(
     tmp_path: Path,
 ) -> None:

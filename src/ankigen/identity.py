@@ -72,7 +72,7 @@ from ankigen.model import (
     Note,
     RemovedNote,
 )
-from ankigen.notetype import NoteType
+from ankigen.notetype import FIELD_NAMES, NoteType
 
 LOCK_NAME = "ankigen.lock"
 LOCK_VERSION = 1
@@ -147,8 +147,14 @@ def _text_of_key(key: str) -> str:
 
 def content_hash(note: Note) -> str:
     """What Anki would show differently: fields, tags, deck. Not the media bytes: their
-    names are content hashes and appear in the fields."""
-    payload = json.dumps([note.fields, sorted(note.tags), note.deck], ensure_ascii=False)
+    names are content hashes and appear in the fields. Not the Source field either: it
+    holds a line number, and an edit above a note must not re-send (and so overwrite the
+    learner's own edits to) every note below it; Source is refreshed with real changes."""
+    fields = tuple(
+        "" if name == "Source" else value
+        for name, value in zip(FIELD_NAMES, note.fields, strict=False)
+    )
+    payload = json.dumps([fields, sorted(note.tags), note.deck], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 

@@ -38,7 +38,8 @@ def to_note(
         "Answer": question.answer_html,
         "Summary": question.summary_html or "",
         "Context": escape(context, quote=False),
-        "Source": escape(str(question.origin), quote=False),
+        # the file's name, not its path: packages must not depend on where notes are checked out
+        "Source": escape(f"{question.origin.path.name}:{question.origin.line}", quote=False),
     }
     tags = {flag.value for flag in question.flags} | {tag(t) for t in extra_tags if t.strip()}
     if question.kind is Kind.CONCEPT:
