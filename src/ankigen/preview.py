@@ -158,7 +158,8 @@ _FONTS = Path("output", "chtml", "fonts", "woff-v2")  # where tex-chtml-full loo
 _VENDOR_DIR = "_mathjax-3.2.2"  # versioned: a stale copy from another MathJax is never reused
 
 _PAGE_CSS = """
-body.agp { margin: 0; padding: 0 0 3em; }
+body.agp { margin: 0; padding: 0 0 3em; background: #f6f6f6; }
+body.agp.nightMode { background: #121212; }
 .agp-bar { position: sticky; top: 0; z-index: 1; display: flex; gap: 1em; align-items: center;
   padding: 0.5em 1em; font: 14px system-ui, sans-serif; background: #f0f0f0; color: #222;
   border-bottom: 1px solid #ccc; }
