@@ -64,12 +64,12 @@ def code_css() -> str:
     dark = HtmlFormatter(style=DARK_STYLE)
     scope = f".{CODE_CLASS}"
     night = [f"{mode} {scope}" for mode in _NIGHT]
-    parts = [
+    parts: list[str] = [
         f"{scope} {{ padding: 0.6em 0.8em; border-radius: 6px; overflow-x: auto; "
         "line-height: 1.35; text-align: left; }",
         f"{scope} {{ background: {light.style.background_color}; color: #1f2328; }}",
-        light.get_token_style_defs(scope),
+        *light.get_token_style_defs(scope),
         f"{', '.join(night)} {{ background: {dark.style.background_color}; color: #e6edf3; }}",
-        dark.get_token_style_defs(night),
+        *dark.get_token_style_defs(night),
     ]
     return "\n".join(parts) + "\n"
