@@ -163,8 +163,10 @@ def test_render_card_rejects_unknown_fields() -> None:
         FULL,
         {"Question": "Q", "Answer": "A", "Summary": " <br> ", "Source": "s"},
         {"Question": "Q", "Answer": "A", "Context": "<div><br></div>"},
+        {"Question": "Q", "Answer": "A", "Summary": "<BR/>\n\t", "Context": "&nbsp;"},
+        {"Question": "Q", "Answer": "A", "Summary": "\u200b", "Source": "<span></span>"},
     ],
-    ids=["full", "blank-summary", "blank-context"],
+    ids=["full", "blank-summary", "blank-context", "case-and-nbsp", "zero-width-and-span"],
 )
 def test_render_card_matches_real_anki(tmp_path: Path, fields: dict[str, str]) -> None:
     """The oracle: Anki's own renderer, reached through a real import of a genanki package."""
@@ -253,3 +255,13 @@ def test_write_preview_rejects_a_note_with_the_wrong_field_count(tmp_path: Path)
     )
     with pytest.raises(ValueError, match=r"t\.md:1"):
         write_preview([bad], NoteType(front="{{Question}}", back="", css=""), tmp_path / "x.html")
+
+
+def test_write_preview_without_mathjax_says_so_and_loads_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ankigen.preview._CHECKOUT_MATHJAX", tmp_path / "absent")
+    page = write_preview([_note(1)], NOTE_TYPE, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "MathJax not found" in page and "npm ci --prefix tools/mathjax" in page
+    assert '<script id="MathJax-script"' not in page and "window.MathJax" not in page
+    assert not (tmp_path / "_mathjax-3.2.2").exists()
