@@ -7,6 +7,7 @@ and typesets exactly the HTML Anki's reviewer would hand to MathJax.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import genanki
@@ -107,3 +108,22 @@ def test_cards_imported_by_real_anki_typeset_without_errors(tmp_path: Path) -> N
     assert question.formulas == 1
     assert answer.formulas == 4  # FrontSide's formula, the summary's, and two in the answer
     assert question.errors == () and answer.errors == ()
+
+
+def test_checker_and_preview_configure_mathjax_alike() -> None:
+    """typeset.mjs must check what the preview (and Anki) shows; only noundefined differs."""
+    from ankigen.preview import MATHJAX_CONFIG
+
+    script = (Path(__file__).resolve().parents[1] / "tools/mathjax/typeset.mjs").read_text()
+    tex = MATHJAX_CONFIG["tex"]
+    assert isinstance(tex, dict)
+    for key in ("processEscapes", "processEnvironments", "processRefs"):
+        assert f"{key}: {str(tex[key]).lower()}," in script
+    assert r"inlineMath: [['\\(', '\\)']]," in script
+    assert r"displayMath: [['\\[', '\\]']]," in script
+    packages = re.search(r"packages: \{ '\[\+\]': \[([^\]]*)\], '\[-\]': \[([^\]]*)\] \}", script)
+    assert packages is not None
+    added, removed = (re.findall(r"'(\w+)'", group) for group in packages.groups())
+    assert added == tex["packages"]["[+]"]
+    assert removed == [*tex["packages"]["[-]"], "noundefined"]
+    assert "input/tex-full" in script and "output/chtml" in script  # = tex-chtml-full

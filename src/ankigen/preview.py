@@ -136,9 +136,10 @@ def render_card(note_type: NoteType, fields: Mapping[str, str]) -> tuple[str, st
 
 # --- the page -----------------------------------------------------------------------------
 
-# Anki's MathJax configuration (ts/mathjax in Anki 26.9): \(…\) and \[…\] only, no escapes,
-# environments or refs outside delimiters, tex-chtml-full's packages + noerrors and mathtools
-# (both already bundled in tex-chtml-full) - textmacros.
+# Anki's MathJax configuration (ANKI.md, verified against Anki 26.9): \(…\) and \[…\] only,
+# no escapes, environments or refs outside delimiters, tex-chtml-full's packages + noerrors and
+# mathtools (both already bundled in tex-chtml-full) - textmacros. tools/mathjax/typeset.mjs
+# uses the same options (a test keeps them in step).
 MATHJAX_CONFIG: dict[str, object] = {
     "tex": {
         "inlineMath": [["\\(", "\\)"]],
