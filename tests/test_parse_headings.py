@@ -1,7 +1,6 @@
 """Heading-hierarchy notes (seed 001's style): sections, bold questions, concepts, markers."""
 
 from ankigen.model import Flag, Kind
-
 from parsehelp import card, parse, prompts, todo
 
 

@@ -1,7 +1,6 @@
 """Blockquote outlines (seed 002), numbered Q&A (003), bullet Q&A (004), plain questions."""
 
 from ankigen.model import Kind
-
 from parsehelp import card, parse, prompts, todo
 
 
@@ -72,7 +71,9 @@ def test_a_label_on_the_first_line_of_a_paragraph_still_heads_it():
         """
     )
     concept = card(topic, "BatchNorm/LayerNorm")
-    assert "Accelerating" in concept.answer_html and "BatchNorm/LayerNorm" not in concept.answer_html
+    assert (
+        "Accelerating" in concept.answer_html and "BatchNorm/LayerNorm" not in concept.answer_html
+    )
 
 
 def test_display_math_inside_a_quoted_list_item_reaches_the_answer():

@@ -19,7 +19,7 @@ CONTEXT_SEPARATOR = " › "
 
 
 def deck_name(topic: str, path: Sequence[str], prefix: str | None = None) -> str:
-    """``Prefix::Topic::Section::Subsection``; ``::`` inside a title would nest, so it can't stay."""
+    """``Prefix::Topic::Section::Subsection``; a ``::`` inside a title would nest: not kept."""
     parts = [p for p in (prefix, topic, *path) if p]
     return "::".join(part.replace("::", ":").strip() for part in parts)
 

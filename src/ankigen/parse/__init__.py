@@ -128,9 +128,11 @@ def _text(tokens: Sequence[Token], blocks: Sequence[Block]) -> str:
     parts: list[str] = []
     for block in blocks:
         for token in block.tokens(tokens):
-            if token.type == "inline" or token.type in ("fence", "code_block", "math_block"):
-                parts.append(token.content)
-            elif token.type == "html_block" and not token.content.lstrip().startswith("<!--"):
+            if (
+                token.type == "inline"
+                or token.type in ("fence", "code_block", "math_block")
+                or (token.type == "html_block" and not token.content.lstrip().startswith("<!--"))
+            ):
                 parts.append(token.content)
     return "\n".join(parts)
 

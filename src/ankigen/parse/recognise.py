@@ -32,11 +32,15 @@ _FONT_CLOSE = re.compile(r"</font\s*>", re.I)
 _URL = re.compile(r"https?://\S+")
 _QUESTION_MARK = re.compile(r"[?？]")
 _QA_PREFIX = re.compile(r"^\s*(?:Q\s*[:：.]|问\s*[:：]|问题\s*[:：]|Question\s*[:：])", re.I)
-# Interrogative or imperative phrases that make a Chinese line a question without a "？".
+# A request ("简单讲一下…。") is a question however it ends.
+_ZH_REQUEST = re.compile(
+    "介绍一下|介绍下|讲一下|讲讲|说一下|说说|谈谈|聊聊|简述|描述一下|解释一下|阐述|推导一下|证明一下"
+    "|[，,]\\s*问(?!题)"  # "…，问另一个孩子也是男孩的概率。"
+)
+# Interrogative words make a line a question unless it ends as a statement ("…是什么。").
 _ZH_ASK = re.compile(
     "为什么|为何|为啥|如何|怎么|怎样|什么|哪|吗|嘛|区别|差别|差异|异同|优缺点|优点|缺点|优势|劣势"
-    "|介绍一下|介绍下|讲一下|讲讲|说一下|说说|谈谈|简述|描述一下|解释一下|对比|比较一下|是否|能否"
-    "|有没有|多少|几种|作用|原理|意义|好处"
+    "|对比|比较一下|是否|能否|有没有|多少|几种|作用|原理|意义|好处"
 )
 _EN_ASK = re.compile(
     r"^\s*(?:why|how|what|when|which|who|where|explain|describe|compare|define|list|name"
@@ -174,7 +178,7 @@ def is_question(text: str) -> bool:
     bare = NUMBERING.sub("", bare)
     if bare[0] in "（(" and bare[-1] in "）)":
         return False  # a parenthetical aside: "（这样的好处就是：…）"
-    if _QUESTION_MARK.search(bare) or _QA_PREFIX.match(bare):
+    if _QUESTION_MARK.search(bare) or _QA_PREFIX.match(bare) or _ZH_REQUEST.search(bare):
         return True
     if _SENTENCE_END.search(bare):
         return False  # a statement that merely mentions "什么"

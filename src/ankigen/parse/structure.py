@@ -153,9 +153,9 @@ class Walker:
         for child in block.children:
             if self.label_block(child) or self.qa_list(child):
                 return True
-            if child.kind == "paragraph" and (title := self.title_of(child, need_bold=True)):
-                if rx.is_question(title.text):
-                    return True
+            title = self.title_of(child, need_bold=True) if child.kind == "paragraph" else None
+            if title is not None and rx.is_question(title.text):
+                return True
             if child.kind == "blockquote" and self.has_structure(child):
                 return True
         return False
@@ -331,6 +331,9 @@ class Walker:
             if title is None:
                 continue
             title.text = rx.strip_numbering(title.text)
+            if title.children and title.children[0].type == "text":
+                first = title.children[0]
+                title.children[0] = first.copy(content=rx.strip_numbering(first.content))
             title.line = item.line
             # a lone blockquote under the item is the answer itself (seed 002's "> > >")
             if len(rest) == 1 and rest[0].kind == "blockquote":
