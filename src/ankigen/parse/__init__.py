@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -23,8 +24,15 @@ __all__ = ["parse_source"]
 _BARE_TITLE = 12  # display columns: a question this short needs its section to make sense
 
 
-def parse_source(md: MarkdownIt, source: SourceFile) -> Topic:
-    env = RenderEnv(source=source)
+def parse_source(
+    md: MarkdownIt,
+    source: SourceFile,
+    *,
+    fetch_media: bool = False,
+    media_cache: Path | None = None,
+) -> Topic:
+    """Recognise and render every question of one note file."""
+    env = RenderEnv(source=source, fetch_media=fetch_media, media_cache=media_cache)
     tokens = md.parse(source.text, {})
     walker = Walker(tokens)
     walker.walk_document(build_outline(tokens))
