@@ -235,3 +235,30 @@ def test_cards_per_topic(built):
         "nlp-bullet-qa": (9, 15),
         "nlp-interview-handbook": (135, 9),
     }
+
+
+@pytest.mark.node
+def test_every_formula_of_the_seeds_typesets_in_ankis_mathjax(built):
+    """Anki's MathJax 3.2.2, Anki's configuration, the HTML the real collection renders."""
+    from typeset import typeset_check
+
+    _, col, _ = built
+    sides = [side for card in cards(col) for side in (card.question(), card.answer())]
+    results = typeset_check(sides)
+    formulas = sum(r.formulas for r in results)
+    errors = [(e.tex, e.message) for r in results for e in r.errors]
+    written = sum(
+        card.note()[field].count(opening)
+        for card in cards(col)
+        for field in ("Question", "Answer")
+        for opening in ("\\(", "\\[")
+    )
+    assert written > 100 and formulas == written  # every formula on a card was typeset
+    assert errors == []
+
+
+def test_no_zhihu_formula_image_is_left(built):
+    _, _, notes_by_prompt = built
+    for entry in notes_by_prompt.values():
+        note = entry["note"]
+        assert "zhihu.com/equation" not in note["Question"] + note["Answer"]

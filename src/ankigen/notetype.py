@@ -55,6 +55,13 @@ def default_template_dir() -> Path:
 
 
 def load_note_type(template_dir: Path | None = None) -> NoteType:
+    """The templates as written, with the code-highlighting CSS appended.
+
+    Highlighting CSS is generated from Pygments, so it lives in code, not in style.css; it is
+    part of the note type's CSS (and so of its digest and mod) like any hand-written rule.
+    """
+    from .highlight import code_css  # pygments is only needed once a note type is built
+
     folder = template_dir or default_template_dir()
     front, back, css = ((folder / name).read_text(encoding="utf-8") for name in TEMPLATE_FILES)
-    return NoteType(front=front, back=back, css=css)
+    return NoteType(front=front, back=back, css=f"{css.rstrip()}\n\n{code_css()}")
