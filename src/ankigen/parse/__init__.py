@@ -38,7 +38,8 @@ def parse_source(
     walker.walk_document(build_outline(tokens))
     questions: list[Question] = []
     unanswered: list[Unanswered] = []
-    for entry in walker.entries:
+    # A section's concept is recognised after its children; cards keep the notes' order.
+    for entry in sorted(walker.entries, key=lambda e: e.title.line):
         made = _make(md, tokens, walker, entry, env)
         if isinstance(made, Question):
             questions.append(made)
