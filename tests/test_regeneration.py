@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from anki.collection import Collection
 
 from ankigen.identity import Assignment, Lock, assign, load_lock, save_lock
