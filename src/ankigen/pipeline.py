@@ -4,25 +4,33 @@ Gather everything first, write last (as MkDocs does): every file is read and par
 note identified before any package is written, so a problem found anywhere is reported
 while ``dist/`` still holds the last good decks. A topic with an error keeps its old package
 and its lock entries; the other topics still build.
+
+Incremental builds (cache.py): a topic whose inputs are unchanged since its package was
+written is neither parsed nor written, and its lock entries are carried over untouched.
+Parsing is independent per file, so a big vault is parsed in worker processes (parse_all).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from .identity import LOCK_NAME, LockError, assign, build_time, load_lock, save_lock
+from . import cache
+from .identity import LOCK_NAME, Lock, LockError, assign, build_time, load_lock, save_lock
 from .markdown import new_markdown
 from .model import (
     Diagnostic,
     IdentifiedNote,
-    RemovedNote,
     Level,
     Note,
+    RemovedNote,
     Report,
     SourceFile,
     SourceLocation,
@@ -39,6 +47,10 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
+# Below these, starting worker processes costs more than it saves (measured with bench/).
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 512 * 1024
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BuildConfig:
@@ -52,6 +64,8 @@ class BuildConfig:
     media_cache: Path | None = None
     now: int | None = None  # build time; default SOURCE_DATE_EPOCH or the clock
     topic_names: dict[str, str] = field(default_factory=dict)  # file stem -> topic
+    incremental: bool = True  # skip topics whose package is up to date (only when writing)
+    jobs: int | None = None  # parse processes; None: all cores for a big vault, else 1
 
 
 def package_path(out_dir: Path, topic: str) -> Path:
@@ -67,33 +81,61 @@ def build(config: BuildConfig, progress: Progress | None = None) -> Report:
     # read
     found = list(find_sources(config.sources))
     sources: list[SourceFile] = []
+    unreadable_roots: set[Path] = set()
     for index, (path, root) in enumerate(found):
         result = read_source(path, root)
         diagnostics.extend(result.diagnostics)
         if result.source is not None:
             topic = config.topic_names.get(path.stem)
             sources.append(replace(result.source, topic=topic) if topic else result.source)
+        elif any(d.level is Level.ERROR for d in result.diagnostics):
+            unreadable_roots.add(root)  # its topic is unknown: don't call any topic removed
         report("read", index + 1, len(found))
     if not found:
         where = ", ".join(str(p) for p in config.sources)
         diagnostics.append(Diagnostic(Level.ERROR, f"no note files found in {where}"))
+    sources, clashing = _drop_duplicate_topics(sources, diagnostics)
 
-    # parse
-    md = new_markdown()
-    topics: list[tuple[SourceFile, Topic]] = []
-    for index, source in enumerate(sources):
-        topics.append((source, parse_source(md, source)))
-        report("parse", index + 1, len(sources))
-    topics = _drop_duplicate_topics(topics, diagnostics)
+    # One lock per notes root; the cache decides which topics need parsing at all.
+    roots = _Roots(config, note_type, diagnostics)
+    use_cache = config.write and config.incremental
+    records = cache.load_cache(config.out_dir) if use_cache else {}
+    skipped: dict[Path, TopicResult] = {}
+    for source in sources:
+        lock = roots.lock(source.root)
+        if lock is None or not use_cache:
+            continue
+        cached = records.get(source.topic)
+        if cached is not None and cache.still_valid(cached, _key(source, lock, config, note_type)):
+            skipped[source.path] = cache.skipped_result(source, cached)
 
-    # render and identify, one lock per notes root
-    by_root: dict[Path, list[tuple[SourceFile, Topic]]] = defaultdict(list)
-    for source, topic in topics:
-        by_root[source.root].append((source, topic))
-    results: list[TopicResult] = []
+    to_parse = [s for s in sources if s.path not in skipped]
+    parsed = dict(zip((s.path for s in to_parse), parse_all(to_parse, config, report), strict=True))
+
+    by_root: dict[Path, list[SourceFile]] = defaultdict(list)
+    for source in sources:
+        by_root[source.root].append(source)
+    complete_roots = {p.resolve() for p in config.sources if p.is_dir()} - unreadable_roots
     now = config.now if config.now is not None else build_time()
+    results: list[TopicResult] = []
+    new_records = dict(records) if use_cache else {}
     for root, members in sorted(by_root.items()):
-        results.extend(_build_root(root, members, config, note_type, now, diagnostics))
+        built = _build_root(
+            root,
+            members,
+            parsed=parsed,
+            skipped=skipped,
+            protected=clashing,
+            complete=root in complete_roots,
+            roots=roots,
+            now=now,
+        )
+        results.extend(built)
+        if use_cache:
+            _remember(built, members, skipped, roots, new_records, config, note_type)
+    if use_cache:
+        present = {source.topic for source in sources}
+        cache.save_cache(config.out_dir, {t: r for t, r in new_records.items() if t in present})
 
     return Report(
         topics=tuple(results),
@@ -103,15 +145,118 @@ def build(config: BuildConfig, progress: Progress | None = None) -> Report:
     )
 
 
+def _key(source: SourceFile, lock: Lock, config: BuildConfig, note_type: NoteType) -> str:
+    """The cache key of a topic's package, given the lock it would be built against."""
+    options = {
+        "deck_prefix": config.deck_prefix,
+        "extra_tags": list(config.extra_tags),
+        "fetch_media": config.fetch_media,
+        "media_cache": str(config.media_cache) if config.media_cache else None,
+        "template_dir": str(config.template_dir) if config.template_dir else None,
+        "out_dir": str(config.out_dir),
+    }
+    return cache.input_key(
+        source,
+        lock_entries=(e for e in lock.entries if e.topic == source.topic),
+        note_type=(note_type.digest, lock.note_type_digest, lock.note_type_mod),
+        options=options,
+    )
+
+
+# --- parsing, serial or in worker processes ---------------------------------------------------
+
+
+def parse_all(
+    sources: Sequence[SourceFile], config: BuildConfig, progress: Progress
+) -> list[Topic]:
+    """Parse every file, in input order; the result does not depend on ``jobs``."""
+    jobs = _jobs(sources, config.jobs)
+    if jobs <= 1:
+        md = new_markdown()
+        topics = []
+        for index, source in enumerate(sources):
+            topics.append(parse_source(md, source))
+            progress("parse", index + 1, len(sources))
+        return topics
+    # Largest files first so no worker is left with a big file at the end; results are put
+    # back in input order.
+    order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
+    out: list[Topic | None] = [None] * len(sources)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+        futures = {pool.submit(_worker_parse, sources[i]): i for i in order}
+        for done, future in enumerate(as_completed(futures), start=1):
+            out[futures[future]] = future.result()
+            progress("parse", done, len(sources))
+    return [topic for topic in out if topic is not None]
+
+
+def _jobs(sources: Sequence[SourceFile], requested: int | None) -> int:
+    if requested is not None:
+        return max(1, min(requested, len(sources)))
+    if len(sources) < PARALLEL_MIN_FILES:
+        return 1
+    if sum(len(s.text) for s in sources) < PARALLEL_MIN_BYTES:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, len(sources)))
+
+
+_worker_md: Any = None
+
+
+def _worker_init() -> None:
+    global _worker_md
+    _worker_md = new_markdown()
+
+
+def _worker_parse(source: SourceFile) -> Topic:
+    return parse_source(_worker_md, source)
+
+
+# --- per root: identify, write ----------------------------------------------------------------
+
+
+class _Roots:
+    """Each notes root's lock, loaded once; a damaged lock is one error, not one per topic."""
+
+    def __init__(
+        self, config: BuildConfig, note_type: NoteType, diagnostics: list[Diagnostic]
+    ) -> None:
+        self.config = config
+        self.note_type = note_type
+        self.diagnostics = diagnostics
+        self._locks: dict[Path, Lock | None] = {}
+        self.note_type_mods: dict[Path, int] = {}
+        self.saved: dict[Path, Lock] = {}
+
+    @staticmethod
+    def lock_path(root: Path) -> Path:
+        return root / LOCK_NAME if root.is_dir() else root.parent / LOCK_NAME
+
+    def lock(self, root: Path) -> Lock | None:
+        if root not in self._locks:
+            try:
+                self._locks[root] = load_lock(self.lock_path(root))
+            except LockError as exc:
+                self.diagnostics.append(
+                    Diagnostic(Level.ERROR, str(exc), hint="restore it from git")
+                )
+                self._locks[root] = None
+        return self._locks[root]
+
+
 def _drop_duplicate_topics(
-    topics: list[tuple[SourceFile, Topic]], diagnostics: list[Diagnostic]
-) -> list[tuple[SourceFile, Topic]]:
+    sources: list[SourceFile], diagnostics: list[Diagnostic]
+) -> tuple[list[SourceFile], set[str]]:
     """Two files naming the same topic would overwrite one package: refuse both."""
     seen: dict[str, list[SourceFile]] = defaultdict(list)
-    for source, _ in topics:
+    for source in sources:
         seen[source.topic].append(source)
     kept = []
-    for source, topic in topics:
+    for source in sources:
         clash = seen[source.topic]
         if len(clash) > 1:
             others = ", ".join(str(s.path) for s in clash if s is not source)
@@ -124,39 +269,49 @@ def _drop_duplicate_topics(
                 )
             )
             continue
-        kept.append((source, topic))
-    return kept
+        kept.append(source)
+    return kept, {topic for topic, files in seen.items() if len(files) > 1}
 
 
 def _build_root(
     root: Path,
-    members: Sequence[tuple[SourceFile, Topic]],
-    config: BuildConfig,
-    note_type: NoteType,
+    members: Sequence[SourceFile],
+    *,
+    parsed: dict[Path, Topic],
+    skipped: dict[Path, TopicResult],
+    protected: set[str],
+    complete: bool,
+    roots: _Roots,
     now: int,
-    diagnostics: list[Diagnostic],
 ) -> list[TopicResult]:
-    lock_path = root / LOCK_NAME if root.is_dir() else root.parent / LOCK_NAME
-    try:
-        lock = load_lock(lock_path)
-    except LockError as exc:
-        diagnostics.append(Diagnostic(Level.ERROR, str(exc), hint="restore it from git"))
-        return [TopicResult(topic=topic) for _, topic in members]
+    config, note_type = roots.config, roots.note_type
+    lock = roots.lock(root)
+    if lock is None:
+        return [TopicResult(topic=parsed[s.path]) for s in members if s.path in parsed]
 
     # A topic whose file has errors is not rebuilt: its package and lock entries stay.
     healthy = [
-        (s, t) for s, t in members if not any(d.level is Level.ERROR for d in t.diagnostics)
+        parsed[s.path]
+        for s in members
+        if s.path in parsed and not any(d.level is Level.ERROR for d in parsed[s.path].diagnostics)
     ]
-    healthy_names = {topic.name for _, topic in healthy}
+    healthy_names = {topic.name for topic in healthy}
+    held = {s.topic for s in members if s.path not in parsed or s.topic not in healthy_names}
+    held |= protected
+    if complete:
+        # Every file of the root was read: a lock topic with no file any more was removed
+        # (or renamed: assign carries its GUIDs over to the new name).
+        topics_built = ({e.topic for e in lock.entries} | healthy_names) - held
+    else:
+        topics_built = healthy_names  # single files were named: say nothing of the others
     notes: list[Note] = [
         to_note(q, deck_prefix=config.deck_prefix, extra_tags=config.extra_tags)
-        for _, topic in healthy
+        for topic in healthy
         for q in topic.questions
     ]
-    assignment = assign(
-        notes, lock, now=now, note_type=note_type, topics_built=healthy_names
-    )
-    diagnostics.extend(assignment.diagnostics)
+    assignment = assign(notes, lock, now=now, note_type=note_type, topics_built=topics_built)
+    roots.diagnostics.extend(assignment.diagnostics)
+    roots.note_type_mods[root] = assignment.note_type_mod
     by_topic: dict[str, list[IdentifiedNote]] = defaultdict(list)
     for identified in assignment.notes:
         by_topic[identified.note.topic].append(identified)
@@ -165,7 +320,12 @@ def _build_root(
         removed[gone.topic].append(gone)
 
     results = []
-    for _, topic in members:
+    for source in members:
+        if source.path in skipped:
+            # Its key holds the note type and its mod: a template change rebuilds every topic.
+            results.append(skipped[source.path])
+            continue
+        topic = parsed[source.path]
         if topic.name not in healthy_names:
             results.append(TopicResult(topic=topic))
             continue
@@ -187,6 +347,39 @@ def _build_root(
                 package=package if topic_notes else None,
             )
         )
+    # A topic whose file is gone: its removed notes are reported against the lock file.
+    for name in sorted(removed.keys() - {r.topic.name for r in results}):
+        topic = Topic(name=name, source=roots.lock_path(root))
+        results.append(TopicResult(topic=topic, removed=tuple(removed[name])))
     if config.write and assignment.lock != lock:
-        save_lock(lock_path, assignment.lock)
+        save_lock(roots.lock_path(root), assignment.lock)
+    roots.saved[root] = assignment.lock
     return results
+
+
+def _remember(
+    results: Sequence[TopicResult],
+    members: Sequence[SourceFile],
+    skipped: dict[Path, TopicResult],
+    roots: _Roots,
+    records: dict[str, cache.CachedTopic],
+    config: BuildConfig,
+    note_type: NoteType,
+) -> None:
+    """Record each topic just written; forget those that reported any problem."""
+    by_path = {r.topic.source: r for r in results}
+    troubled = {d.location.path for d in roots.diagnostics if d.location is not None}
+    for source in members:
+        result = by_path.get(source.path)
+        if source.path in skipped and result is skipped.get(source.path):
+            continue  # left as it was: its record stands
+        records.pop(source.topic, None)
+        lock = roots.saved.get(source.root)
+        if result is None or lock is None or source.path in troubled:
+            continue
+        if result.topic.diagnostics or result.diagnostics:
+            continue
+        key = _key(source, lock, config, note_type)
+        entry = cache.record(key, result.package, result.notes, result.topic)
+        if entry is not None:
+            records[source.topic] = entry

@@ -56,7 +56,9 @@ def read_source(path: Path, root: Path) -> ReadResult:
         line = data.count(b"\n", 0, exc.start) + 1
         message = f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         hint = "save the file as UTF-8 (most editors: 'Save with encoding')"
-        return ReadResult(None, (Diagnostic(Level.ERROR, message, SourceLocation(path, line), hint),))
+        return ReadResult(
+            None, (Diagnostic(Level.ERROR, message, SourceLocation(path, line), hint),)
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     topic = topic_from_name(path)
     front = _FRONT_MATTER.match(text)
