@@ -176,7 +176,7 @@ def is_question(text: str) -> bool:
     if not bare:
         return False
     bare = NUMBERING.sub("", bare)
-    if bare[0] in "（(" and bare[-1] in "）)":
+    if not bare or bare[0] in "（(" and bare[-1] in "）)":
         return False  # a parenthetical aside: "（这样的好处就是：…）"
     if _QUESTION_MARK.search(bare) or _QA_PREFIX.match(bare) or _ZH_REQUEST.search(bare):
         return True

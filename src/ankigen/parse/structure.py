@@ -260,8 +260,7 @@ class Walker:
                     close()
                 continue
             if answering is not None and not self.bold_question(block):
-                assert current is not None
-                current.entry.blocks.append(block)
+                (current.entry.blocks if current else own).append(block)
                 continue
             if index in outline and current is None:
                 title = self.title_of(block, need_bold=False)
