@@ -163,7 +163,7 @@ def test_english_q_prefixes_and_question_headings():
         The probability of data at least as extreme under H0.
         """
     )
-    assert prompts(topic) == ["What is the bias-variance trade-off?", "Q: Define p-value."]
+    assert prompts(topic) == ["What is the bias-variance trade-off?", "Define p-value."]
     assert card(topic, "What is the bias-variance trade-off?").path == ("Statistics",)
 
 
@@ -240,3 +240,41 @@ def test_every_question_knows_its_line():
         """
     )
     assert [q.origin.line for q in topic.questions] == [3, 5]
+
+
+def test_github_interview_repo_habits():
+    """Numbered question headings, answers folded in <details>, Q:/A: labels."""
+    topic = parse(
+        """
+        ## Supervised learning
+
+        ### 1. What is overfitting?
+
+        <details>
+        <summary>Answer</summary>
+
+        The model learns noise. Use **regularization**.
+
+        </details>
+
+        **Q:** What is a confusion matrix?
+
+        **A:** A table of predicted vs actual classes.
+
+        Q: 什么是 1.5 倍加速？
+        答：快一半。
+        """
+    )
+    assert prompts(topic) == [
+        "What is overfitting?",
+        "What is a confusion matrix?",
+        "什么是 1.5 倍加速？",
+    ]
+    overfitting = card(topic, "What is overfitting?")
+    assert "learns noise" in overfitting.answer_html
+    assert "details" not in overfitting.answer_html and "summary" not in overfitting.answer_html
+    assert "confusion" not in overfitting.answer_html
+    assert card(topic, "What is a confusion matrix?").answer_html == (
+        "<p>A table of predicted vs actual classes.</p>"
+    )
+    assert card(topic, "什么是 1.5 倍加速？").answer_html == "<p>快一半。</p>"

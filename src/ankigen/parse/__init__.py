@@ -16,7 +16,7 @@ from markdown_it.token import Token
 from ..markdown import RenderEnv, render_blocks, render_inline
 from ..model import Flag, Kind, Question, SourceFile, SourceLocation, Topic, Unanswered
 from . import recognise as rx
-from .outline import Block, build_outline
+from .outline import Block, build_outline, remainder
 from .structure import Entry, Walker
 
 __all__ = ["parse_source"]
@@ -59,10 +59,13 @@ def _make(
 ) -> Question | Unanswered | None:
     source = env.source
     title = entry.title
+    title.text = rx.strip_numbering(title.text) or title.text
+    title.children = rx.strip_leading(title.children, rx.NUMBERING) or title.children
     origin = SourceLocation(source.path, title.line)
     blocks = [b for b in entry.blocks if not walker.is_noise(b)]
     while len(blocks) == 1 and blocks[0].kind == "blockquote":
         blocks = blocks[0].children  # an answer quoted as a whole reads better unquoted
+    blocks = _unlabel_answer(tokens, blocks)
     summary, blocks = _split_summary(tokens, walker, blocks)
     flags = set(title.flags)
     answer_text = _text(tokens, blocks) + (summary or "")
@@ -164,3 +167,20 @@ def _aside(walker: Walker, block: Block) -> bool:
     """``（2022.02.28 字节二面）``: a note about the question, not an answer to it."""
     text = walker.text_of(block).strip() if block.kind == "paragraph" else ""
     return len(text) > 1 and text[0] in "（(" and text[-1] in "）)"
+
+
+def _unlabel_answer(tokens: Sequence[Token], blocks: list[Block]) -> list[Block]:
+    """``A: …`` / ``**A:** …`` / ``答：…``: the label goes, the answer stays."""
+    if not blocks or blocks[0].kind != "paragraph":
+        return blocks
+    first = blocks[0]
+    inline = first.inline(tokens)
+    if inline is None or not inline.children:
+        return blocks
+    children = rx.strip_leading(inline.children, rx.ANSWER_LABEL)
+    if len(children) == len(inline.children) and children[:1] == inline.children[:1]:
+        return blocks
+    if not children:
+        return blocks[1:]
+    rest = remainder(first, tokens, children, rx.plain_text(children), first.line)
+    return [rest, *blocks[1:]]

@@ -31,7 +31,7 @@ _FONT_CLOSE = re.compile(r"</font\s*>", re.I)
 
 _URL = re.compile(r"https?://\S+")
 _QUESTION_MARK = re.compile(r"[?？]")
-_QA_PREFIX = re.compile(r"^\s*(?:Q\s*[:：.]|问\s*[:：]|问题\s*[:：]|Question\s*[:：])", re.I)
+QA_PREFIX = re.compile(r"^\s*(?:Q\s*[:：.]|问\s*[:：]|问题\s*[:：]|Question\s*[:：])", re.I)
 # A request ("简单讲一下…。") is a question however it ends.
 _ZH_REQUEST = re.compile(
     "介绍一下|介绍下|讲一下|讲讲|说一下|说说|谈谈|聊聊|简述|描述一下|解释一下|阐述|推导一下|证明一下"
@@ -49,7 +49,11 @@ _EN_ASK = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。．！!；;]\s*$|(?<![.\w])\.\s*$|(?<=[^\W\d_]{2})\.\s*$")
 # A numbered item as people type it: "1、", "1.", "1)", "（1）", "Q1:"
-NUMBERING = re.compile(r"^\s*(?:\d{1,3}\s*[、.．)）]|[（(]\d{1,3}[)）]|Q\d{1,3}\s*[:：.])\s*")
+NUMBERING = re.compile(
+    r"^\s*(?:\d{1,3}\s*[、.．)）](?!\d)|[（(]\d{1,3}[)）]|Q\d{1,3}\s*[:：.]|(?:Q|问|问题)\s*[:：])\s*"
+)
+# "A:" / "答：" opening an answer labels it; the card's back is the answer already.
+ANSWER_LABEL = re.compile(r"^\s*(?:A|Ans|Answer|答|回答)\s*[:：]\s*", re.I)
 
 PLACEHOLDERS = frozenset(
     s.casefold()
@@ -175,10 +179,12 @@ def is_question(text: str) -> bool:
     bare = _URL.sub("", text).strip()
     if not bare:
         return False
+    if QA_PREFIX.match(bare):
+        return True
     bare = NUMBERING.sub("", bare)
-    if not bare or bare[0] in "（(" and bare[-1] in "）)":
+    if not bare or (bare[0] in "（(" and bare[-1] in "）)"):
         return False  # a parenthetical aside: "（这样的好处就是：…）"
-    if _QUESTION_MARK.search(bare) or _QA_PREFIX.match(bare) or _ZH_REQUEST.search(bare):
+    if _QUESTION_MARK.search(bare) or QA_PREFIX.match(bare) or _ZH_REQUEST.search(bare):
         return True
     if _SENTENCE_END.search(bare):
         return False  # a statement that merely mentions "什么"
@@ -231,4 +237,30 @@ def display_width(text: str) -> int:
 
 
 def strip_numbering(text: str) -> str:
+    """``12、``, ``3.``, ``(2)``, ``Q7:``, ``Q:``, ``问：`` before a question are not its words."""
     return NUMBERING.sub("", text, count=1)
+
+
+def strip_leading(children: list[Token], pattern: re.Pattern[str]) -> list[Token]:
+    """Children with ``pattern`` removed from the start of the text, even when the prefix is
+    bold on its own (``**Q:** What…``, ``**A:** …``)."""
+    items = list(children)
+    while items and items[0].type == "text" and not items[0].content.strip():
+        items.pop(0)
+    if (
+        len(items) >= 3
+        and (items[0].type, items[1].type, items[2].type) == ("strong_open", "text", "strong_close")
+        and pattern.fullmatch(items[1].content + " ")
+    ):
+        items = items[3:]
+    if items and items[0].type == "text":
+        stripped = pattern.sub("", items[0].content, count=1)
+        if stripped != items[0].content:
+            items[0] = items[0].copy(content=stripped)
+            if not stripped:
+                items.pop(0)
+    while items and items[0].type == "text" and not items[0].content.strip():
+        items.pop(0)
+    if items and items[0].type == "text" and items[0].content != items[0].content.lstrip():
+        items[0] = items[0].copy(content=items[0].content.lstrip())
+    return items

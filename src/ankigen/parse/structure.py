@@ -34,6 +34,11 @@ _LIST_KINDS = ("bullet_list", "ordered_list")
 # A heading that names a set of problems ("场景题", "概率题", "Exercises"): its plain lines are
 # problems even without a question mark.
 _PROBLEM_SET = re.compile(r"(?:题|习题|练习题|exercises|problems)$", re.I)
+# GitHub interview repositories fold answers into <details><summary>Answer</summary>…;
+# the card's back is already hidden until flipped, so the wrappers go.
+_DISCLOSURE = re.compile(
+    r"(?:\s*(?:<details[^>]*>|</details\s*>|<summary[^>]*>.*?</summary\s*>))+\s*", re.I | re.S
+)
 _LINK_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
 
 
@@ -96,6 +101,12 @@ class Walker:
             children = inner
         elif need_bold:
             return None
+        elif rx.QA_PREFIX.match(rx.plain_text(children)):
+            # "Q: …⏎A: …" written as one paragraph: the first line asks, the rest answers
+            first, after = rx.split_first_line(children)
+            if after:
+                children = first
+                rest = remainder(block, self.tokens, after, rx.plain_text(after), block.line + 1)
         text = rx.plain_text(children)
         return Title(children, text, flags, block.line, rest) if text else None
 
@@ -107,7 +118,8 @@ class Walker:
         """Blocks no reader counts as content: comments, ``[TOC]``, rules."""
         token = block.tokens(self.tokens)[0]
         if block.kind == "html_block":
-            return token.content.lstrip().startswith("<!--")
+            content = token.content.strip()
+            return content.startswith("<!--") or bool(_DISCLOSURE.fullmatch(content))
         if block.kind == "paragraph":
             return self.text_of(block).strip().upper() in ("[TOC]", "[[TOC]]")
         return block.kind in ("hr", "front_matter")
@@ -301,14 +313,22 @@ class Walker:
                     and self.opens_plain_question(plain, current is not None, gap, problem_set)
                 ):
                     open_item("question", plain, path)
+                    if plain.rest is not None and current is not None:
+                        current.entry.blocks.append(plain.rest)
                     continue
             (current.entry.blocks if current else own).append(block)
         close()
         return own
 
     def bold_question(self, block: Block) -> bool:
-        title = self.title_of(block, need_bold=True) if block.kind == "paragraph" else None
-        return title is not None and asks(title)
+        """A question that starts a new card even inside another's answer: bold, or ``Q:``."""
+        if block.kind != "paragraph":
+            return False
+        title = self.title_of(block, need_bold=True)
+        if title is not None and asks(title):
+            return True
+        inline = block.inline(self.tokens)
+        return inline is not None and bool(rx.QA_PREFIX.match(rx.plain_text(inline.children or [])))
 
     def opens_plain_question(
         self, title: Title, in_item: bool, gap: int, problem_set: bool
@@ -316,6 +336,8 @@ class Walker:
         """Does an unformatted paragraph start a new question here?"""
         if "\n" in title.text or title.text.rstrip().endswith((":", "：")):
             return False
+        if rx.QA_PREFIX.match(title.text):
+            return True
         if rx.is_plain_question(title.text) and not (in_item and gap < 2):
             return True
         # In a problem set ("## 场景题") a new problem follows a clear gap.
@@ -329,10 +351,6 @@ class Walker:
             title = self.title_of(head, need_bold=False) if head.kind == "paragraph" else None
             if title is None:
                 continue
-            title.text = rx.strip_numbering(title.text)
-            if title.children and title.children[0].type == "text":
-                first = title.children[0]
-                title.children[0] = first.copy(content=rx.strip_numbering(first.content))
             title.line = item.line
             # a lone blockquote under the item is the answer itself (seed 002's "> > >")
             if len(rest) == 1 and rest[0].kind == "blockquote":
