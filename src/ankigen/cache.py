@@ -155,8 +155,10 @@ def save_cache(out_dir: Path, records: Mapping[str, CachedTopic]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f"{CACHE_NAME}.", suffix=".tmp")
     try:
+        # One json.dumps, not json.dump: only the one-shot call uses the C encoder (5x faster).
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(payload, out, ensure_ascii=False, separators=(",", ":"))
+            out.write(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, out_dir / CACHE_NAME)
     except BaseException:

@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from . import cache
-from .identity import LOCK_NAME, Lock, LockError, assign, build_time, load_lock, save_lock
+from .identity import (
+    LOCK_NAME,
+    Lock,
+    LockEntry,
+    LockError,
+    assign,
+    build_time,
+    load_lock,
+    save_lock,
+)
 from .markdown import new_markdown
 from .model import (
     Diagnostic,
@@ -135,7 +144,9 @@ def build(config: BuildConfig, progress: Progress | None = None) -> Report:
             _remember(built, members, skipped, roots, new_records, config, note_type)
     if use_cache:
         present = {source.topic for source in sources}
-        cache.save_cache(config.out_dir, {t: r for t, r in new_records.items() if t in present})
+        kept = {t: r for t, r in new_records.items() if t in present}
+        if kept != records:  # a no-op build writes nothing at all
+            cache.save_cache(config.out_dir, kept)
 
     return Report(
         topics=tuple(results),
@@ -157,10 +168,26 @@ def _key(source: SourceFile, lock: Lock, config: BuildConfig, note_type: NoteTyp
     }
     return cache.input_key(
         source,
-        lock_entries=(e for e in lock.entries if e.topic == source.topic),
+        lock_entries=_entries_by_topic(lock).get(source.topic, ()),
         note_type=(note_type.digest, lock.note_type_digest, lock.note_type_mod),
         options=options,
     )
+
+
+_GROUPED: dict[int, tuple[Lock, dict[str, list[LockEntry]]]] = {}
+
+
+def _entries_by_topic(lock: Lock) -> dict[str, list[LockEntry]]:
+    """A lock's entries per topic, grouped once per lock object (a vault has thousands)."""
+    known = _GROUPED.get(id(lock))
+    if known is not None and known[0] is lock:
+        return known[1]
+    grouped: dict[str, list[LockEntry]] = defaultdict(list)
+    for entry in lock.entries:
+        grouped[entry.topic].append(entry)
+    _GROUPED.clear()  # keep only the latest lock: the builds of one process reuse nothing else
+    _GROUPED[id(lock)] = (lock, grouped)
+    return grouped
 
 
 # --- parsing, serial or in worker processes ---------------------------------------------------
@@ -309,6 +336,13 @@ def _build_root(
         for topic in healthy
         for q in topic.questions
     ]
+    if not topics_built and lock.note_type_digest == note_type.digest:
+        # Every topic was skipped or held back, none vanished: the lock stays as it is.
+        roots.saved[root] = lock
+        return [
+            skipped[s.path] if s.path in skipped else TopicResult(topic=parsed[s.path])
+            for s in members
+        ]
     assignment = assign(notes, lock, now=now, note_type=note_type, topics_built=topics_built)
     roots.diagnostics.extend(assignment.diagnostics)
     roots.note_type_mods[root] = assignment.note_type_mod
