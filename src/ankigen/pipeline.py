@@ -198,11 +198,12 @@ def parse_all(
 ) -> list[Topic]:
     """Parse every file, in input order; the result does not depend on ``jobs``."""
     jobs = _jobs(sources, config.jobs)
+    media = _media_options(config)
     if jobs <= 1:
         md = new_markdown()
         topics = []
         for index, source in enumerate(sources):
-            topics.append(parse_source(md, source))
+            topics.append(parse_source(md, source, **media))
             progress("parse", index + 1, len(sources))
         return topics
     # Largest files first so no worker is left with a big file at the end; results are put
@@ -210,7 +211,7 @@ def parse_all(
     order = sorted(range(len(sources)), key=lambda i: -len(sources[i].text))
     out: list[Topic | None] = [None] * len(sources)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-        futures = {pool.submit(_worker_parse, sources[i]): i for i in order}
+        futures = {pool.submit(_worker_parse, sources[i], media): i for i in order}
         for done, future in enumerate(as_completed(futures), start=1):
             out[futures[future]] = future.result()
             progress("parse", done, len(sources))
@@ -239,8 +240,14 @@ def _worker_init() -> None:
     _worker_md = new_markdown()
 
 
-def _worker_parse(source: SourceFile) -> Topic:
-    return parse_source(_worker_md, source)
+def _worker_parse(source: SourceFile, media: dict[str, Any]) -> Topic:
+    return parse_source(_worker_md, source, **media)
+
+
+def _media_options(config: BuildConfig) -> dict[str, Any]:
+    """What the render rules need to bundle remote images (``--fetch-media``)."""
+    cache = config.media_cache or config.out_dir / ".media-cache"
+    return {"fetch_media": config.fetch_media, "media_cache": cache}
 
 
 # --- per root: identify, write ----------------------------------------------------------------
