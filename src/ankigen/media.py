@@ -17,6 +17,7 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -82,14 +83,20 @@ def _bundle(path: Path, display_name: str) -> MediaRef:
 
 def _note_dir(source: SourceFile) -> Path:
     # The note's own folder may be reached through a symlink; resolving it reads nothing.
-    return source.path.absolute().parent.resolve()
+    return _resolved(source.path.absolute().parent)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(path: Path) -> Path:
+    """Folders of notes resolve the same way all build long; each resolve is a few syscalls."""
+    return path.resolve()
 
 
 def resolve_local(src: str, source: SourceFile) -> Resolved:
     """A local path from the notes -> a bundled MediaRef, or why not (never reads outside root)."""
     raw = src[len("file://") :] if src.startswith("file://") else src
     root = source.root
-    real_root = root.resolve()
+    real_root = _resolved(root)
     note_dir = _note_dir(source)
     refused: Path | None = None
     # Typora writes both "a b.png" and "a%20b.png"; markdown-it percent-encodes non-ASCII.

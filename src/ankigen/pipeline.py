@@ -59,6 +59,7 @@ _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 # Below these, starting worker processes costs more than it saves (measured with bench/).
 PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 512 * 1024
+PARALLEL_MIN_NOTES = 2000  # below this, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -219,17 +220,21 @@ def parse_all(
 
 
 def _jobs(sources: Sequence[SourceFile], requested: int | None) -> int:
-    if requested is not None:
-        return max(1, min(requested, len(sources)))
-    if len(sources) < PARALLEL_MIN_FILES:
+    if requested is None and (
+        len(sources) < PARALLEL_MIN_FILES or sum(len(s.text) for s in sources) < PARALLEL_MIN_BYTES
+    ):
         return 1
-    if sum(len(s.text) for s in sources) < PARALLEL_MIN_BYTES:
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, len(sources)))
+    return _cores(requested, len(sources))
+
+
+def _cores(requested: int | None, tasks: int) -> int:
+    """Worker processes for ``tasks`` independent pieces: as asked, else one per core."""
+    if requested is None:
+        try:
+            requested = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            requested = os.cpu_count() or 1
+    return max(1, min(requested, tasks))
 
 
 _worker_md: Any = None
@@ -361,6 +366,7 @@ def _build_root(
         removed[gone.topic].append(gone)
 
     results = []
+    writes: list[tuple[Path, tuple[IdentifiedNote, ...]]] = []
     for source in members:
         if source.path in skipped:
             # Its key holds the note type and its mod: a template change rebuilds every topic.
@@ -373,13 +379,7 @@ def _build_root(
         package = package_path(config.out_dir, topic.name)
         topic_notes = tuple(by_topic[topic.name])
         if config.write and topic_notes:
-            package.parent.mkdir(parents=True, exist_ok=True)
-            write_package(
-                package,
-                notes=topic_notes,
-                note_type=note_type,
-                note_type_mod=assignment.note_type_mod,
-            )
+            writes.append((package, topic_notes))
         results.append(
             TopicResult(
                 topic=topic,
@@ -388,6 +388,7 @@ def _build_root(
                 package=package if topic_notes else None,
             )
         )
+    _write_packages(writes, note_type, assignment.note_type_mod, config.jobs)
     # A topic whose file is gone: its removed notes are reported against the lock file.
     for name in sorted(removed.keys() - {r.topic.name for r in results}):
         topic = Topic(name=name, source=roots.lock_path(root))
@@ -396,6 +397,37 @@ def _build_root(
         save_lock(roots.lock_path(root), assignment.lock)
     roots.saved[root] = assignment.lock
     return results
+
+
+def _write_packages(
+    writes: Sequence[tuple[Path, tuple[IdentifiedNote, ...]]],
+    note_type: NoteType,
+    note_type_mod: int,
+    requested_jobs: int | None,
+) -> None:
+    """Write packages, on every core when there are many: each is independent work."""
+    for path, _ in writes:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    notes = sum(len(batch) for _, batch in writes)
+    many = requested_jobs is not None or notes >= PARALLEL_MIN_NOTES
+    jobs = _cores(requested_jobs, len(writes)) if many else 1
+    if jobs <= 1:
+        for path, batch in writes:
+            write_package(path, notes=batch, note_type=note_type, note_type_mod=note_type_mod)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [
+            pool.submit(_worker_write, path, batch, note_type, note_type_mod)
+            for path, batch in sorted(writes, key=lambda w: -len(w[1]))
+        ]
+        for future in futures:
+            future.result()  # an OSError or a bug surfaces here, as in a serial build
+
+
+def _worker_write(
+    path: Path, notes: tuple[IdentifiedNote, ...], note_type: NoteType, note_type_mod: int
+) -> None:
+    write_package(path, notes=notes, note_type=note_type, note_type_mod=note_type_mod)
 
 
 def _remember(

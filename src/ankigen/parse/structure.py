@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markdown_it.token import Token
 
@@ -81,10 +81,20 @@ class Walker:
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
         self.entries: list[Entry] = []
+        # Several rules ask for the same block's title; reading it twice would copy tokens twice.
+        self._titles: dict[tuple[int, bool], Title | None] = {}
 
     # ---- reading single blocks -------------------------------------------------------
 
     def title_of(self, block: Block, *, need_bold: bool) -> Title | None:
+        key = (id(block), need_bold)
+        if key not in self._titles:
+            self._titles[key] = self._read_title(block, need_bold=need_bold)
+        found = self._titles[key]
+        # a copy: _make and walk_qa_list adjust a title's text for the card
+        return None if found is None else replace(found, children=list(found.children))
+
+    def _read_title(self, block: Block, *, need_bold: bool) -> Title | None:
         inline = block.inline(self.tokens)
         if inline is None or not inline.children:
             return None
