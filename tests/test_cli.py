@@ -71,12 +71,33 @@ def test_warnings_fail_only_with_strict(notes: Path) -> None:
     write(notes, "cv.md", WARNS)
     plain = run("build", "notes")
     assert plain.exit_code == 0
-    assert plain.stderr == "notes/cv.md:5: warning: image not found: missing.png\n"
+    assert plain.stderr == "notes/cv.md:5: warning: image not found: missing.png [missing-image]\n"
     strict = run("build", "--strict", "notes")
     assert strict.exit_code == 1
-    assert strict.stderr == "notes/cv.md:5: warning: image not found: missing.png\n"
+    assert strict.stderr == "notes/cv.md:5: warning: image not found: missing.png [missing-image]\n"
     assert run("check", "--strict", "notes").exit_code == 1
     assert run("check", "notes").exit_code == 0
+
+
+def test_an_accepted_kind_of_warning_is_a_note_and_passes_strict(notes: Path) -> None:
+    write(notes, "cv.md", WARNS)
+    accepted = run("check", "--strict", "--accept", "missing-image", "notes")
+    assert accepted.exit_code == 0
+    assert accepted.stderr == "notes/cv.md:5: note: image not found: missing.png [missing-image]\n"
+    assert accepted.stdout.rstrip().endswith("; 0 error(s), 0 warning(s)")
+    assert accepted.stdout.splitlines()[2].split()[-1] == "0"  # the topic's warn column
+    assert run("check", "--strict", "--accept", "tex", "notes").exit_code == 1
+    assert run("check", "--accept", "no-such-code", "notes").exit_code == 2
+
+
+def test_accept_in_pyproject_is_checked_against_the_known_codes(notes: Path) -> None:
+    write(notes, "cv.md", WARNS)
+    Path("pyproject.toml").write_text('[tool.ankigen]\naccept = ["missing-image"]\n')
+    assert run("check", "--strict", "notes").exit_code == 0
+    Path("pyproject.toml").write_text('[tool.ankigen]\naccept = ["missing-images"]\n')
+    typo = run("check", "notes")
+    assert typo.exit_code == 2
+    assert "unknown code(s) missing-images; valid codes: missing-image" in typo.stderr
 
 
 def test_strict_is_the_default_under_ci_and_no_strict_overrides_it(
@@ -117,8 +138,9 @@ def test_empty_and_front_matter_only_files_say_so_without_a_traceback(notes: Pat
     result = run("build", "notes")
     assert result.exit_code == 0
     assert result.stderr == (
-        "notes/empty.md:1: warning: note file is empty: no questions to build\n"
-        "notes/front.md:1: warning: note file has only front matter: no questions to build\n"
+        "notes/empty.md:1: warning: note file is empty: no questions to build [empty-file]\n"
+        "notes/front.md:1: warning: note file has only front matter: no questions to build"
+        " [empty-file]\n"
     )
     assert run("build", "--strict", "notes").exit_code == 1
 
@@ -141,7 +163,7 @@ def test_quiet_prints_only_problems(notes: Path) -> None:
     result = run("build", "-q", "notes")
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert result.stderr == "notes/cv.md:5: warning: image not found: missing.png\n"
+    assert result.stderr == "notes/cv.md:5: warning: image not found: missing.png [missing-image]\n"
 
 
 def test_verbose_lists_the_todo_and_each_new_note(notes: Path) -> None:
@@ -252,7 +274,7 @@ def test_an_unknown_pyproject_key_is_a_usage_error_naming_the_file_and_valid_key
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: pyproject.toml: [tool.ankigen]: unknown key(s) deck-prefix; valid keys: "
-        "sources, out, deck_prefix, extra_tags, fetch_media, media_cache, topics, strict\n"
+        "sources, out, deck_prefix, extra_tags, fetch_media, media_cache, topics, strict, accept\n"
     )
 
 

@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
-from .model import Report
+from .model import CODES, Report
 from .pipeline import BuildConfig, build
 from .report import (
     EXIT_USAGE,
@@ -57,6 +57,18 @@ def _strict_option(f: F) -> F:
         "--strict/--no-strict",
         default=None,
         help="Fail (exit 1) on warnings too.  [default: on when CI=true]",
+    )(f)
+
+
+def _accept_option(f: F) -> F:
+    return click.option(
+        "--accept",
+        "accept",
+        multiple=True,
+        type=click.Choice(sorted(CODES)),
+        metavar="CODE",
+        help="Report warnings of this kind as notes: they no longer fail --strict. Repeatable; "
+        "adds to `accept` in [tool.ankigen]. Codes: " + ", ".join(sorted(CODES)) + ".",
     )(f)
 
 
@@ -118,6 +130,7 @@ def build_config(
     media_cache: Path | None = None,
     write: bool = True,
     incremental: bool = True,
+    accept: tuple[str, ...] = (),
 ) -> BuildConfig:
     """Flags, then ``[tool.ankigen]``, then the built-in defaults."""
     if not sources and found.sources is not None:
@@ -141,6 +154,7 @@ def build_config(
         topic_names=dict(found.topics),
         write=write,
         incremental=incremental,
+        accept=frozenset((*found.accept, *accept)),
     )
 
 
@@ -196,6 +210,7 @@ def main() -> None:
 @_sources
 @_out_option
 @_strict_option
+@_accept_option
 @_json_option
 @_media_options
 @click.option("--force", is_flag=True, help="Rebuild every topic, even those up to date.")
@@ -204,6 +219,7 @@ def build_command(
     sources: tuple[Path, ...],
     out_dir: Path | None,
     strict: bool | None,
+    accept: tuple[str, ...],
     json_file: Path | None,
     fetch_media: bool | None,
     media_cache: Path | None,
@@ -226,6 +242,7 @@ def build_command(
         fetch_media=fetch_media,
         media_cache=media_cache,
         incremental=not force,
+        accept=accept,
     )
     report = run_build(config, quiet=quiet)
     finish(
@@ -236,12 +253,14 @@ def build_command(
 @main.command("check")
 @_sources
 @_strict_option
+@_accept_option
 @_json_option
 @_media_options
 @_verbosity
 def check_command(
     sources: tuple[Path, ...],
     strict: bool | None,
+    accept: tuple[str, ...],
     json_file: Path | None,
     fetch_media: bool | None,
     media_cache: Path | None,
@@ -256,7 +275,12 @@ def check_command(
     """
     found = settings()
     config = build_config(
-        found, sources, fetch_media=fetch_media, media_cache=media_cache, write=False
+        found,
+        sources,
+        fetch_media=fetch_media,
+        media_cache=media_cache,
+        write=False,
+        accept=accept,
     )
     report = run_build(config, quiet=quiet)
     finish(

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .model import CODES
+
 PYPROJECT = "pyproject.toml"
 SECTION = "tool.ankigen"
 
@@ -29,6 +31,7 @@ KEYS: Mapping[str, str] = {
     "media_cache": "the directory fetched images are kept in",
     "topics": "a table mapping a file stem to a topic name",
     "strict": "true to fail on warnings too",
+    "accept": 'a list of warning codes reported as notes, e.g. ["missing-image"]',
 }
 
 
@@ -53,6 +56,7 @@ class Settings:
     media_cache: Path | None = None
     topics: dict[str, str] = field(default_factory=_no_topics)
     strict: bool | None = None
+    accept: tuple[str, ...] = ()
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -121,6 +125,12 @@ def parse_settings(section: Any, *, file: Path, cwd: Path) -> Settings:
     ):
         raise ConfigError(f"{where}: 'topics' must be {KEYS['topics']}, e.g. {{ml = \"ML\"}}")
     sources = strings("sources")
+    accept = strings("accept") or ()
+    if unknown_codes := sorted(set(accept) - set(CODES)):
+        raise ConfigError(
+            f"{where}: 'accept' has unknown code(s) {', '.join(unknown_codes)}; "
+            f"valid codes: {', '.join(CODES)}"
+        )
     return Settings(
         file=file,
         sources=None if sources is None else tuple(_relative(base / s, cwd) for s in sources),
@@ -131,6 +141,7 @@ def parse_settings(section: Any, *, file: Path, cwd: Path) -> Settings:
         media_cache=path("media_cache"),
         topics=dict(topics),
         strict=flag("strict"),
+        accept=accept,
     )
 
 

@@ -417,6 +417,7 @@ def _keys(notes: Sequence[Note], diagnostics: Diagnostics) -> list[_Pending]:
                 f"duplicate {what} in topic {note.topic!r} (first at {first.origin})",
                 note.origin,
                 hint="each copy is its own card; reordering the copies swaps their reviews",
+                code="duplicate-question",
             )
         pending.append(_Pending(index, note, key))
     return pending
@@ -468,6 +469,7 @@ def _similar(notes: list[_Pending], entries: list[LockEntry], diagnostics: Diagn
                 pending.note.origin,
                 hint="the old note's reviews are not carried over; make the texts less alike "
                 "or give the question an explicit id",
+                code="ambiguous-edit",
             )
             continue
         pending.entry = entries[col]

@@ -61,8 +61,10 @@ class RenderEnv:
         if token.map is not None:
             self.line = token.map[0] + 1 + self.line_offset
 
-    def warn(self, message: str, hint: str | None = None, delta: int = 0) -> None:
-        self.diagnostics.warn(message, self.location(delta), hint)
+    def warn(
+        self, message: str, hint: str | None = None, delta: int = 0, *, code: str | None = None
+    ) -> None:
+        self.diagnostics.warn(message, self.location(delta), hint, code=code)
 
     def add_media(self, ref: MediaRef) -> None:
         if ref not in self.media:
@@ -94,7 +96,7 @@ def math_html(tex: str, display: bool, env: RenderEnv) -> str:
     prepared = mathjax.prepare(tex, display)
     for problem in prepared.problems:
         where = f"{'$$' if display else '$'}{_short(tex)}{'$$' if display else '$'}"
-        env.warn(f"{problem.message} in {where}", problem.hint, problem.line)
+        env.warn(f"{problem.message} in {where}", problem.hint, problem.line, code="tex")
     return mathjax.to_card_html(prepared.tex, display)
 
 
@@ -147,7 +149,7 @@ def _image_src(src: str, env: RenderEnv, delta: int = 0) -> str | None:
         src, env.source, fetch=env.fetch_media, cache=env.media_cache if env.fetch_media else None
     )
     if resolved.problem is not None:
-        env.warn(resolved.problem, resolved.hint, delta)
+        env.warn(resolved.problem, resolved.hint, delta, code=resolved.code)
     if resolved.media is not None:
         env.add_media(resolved.media)
         return resolved.media.name

@@ -41,6 +41,9 @@ _UNSAFE = re.compile(r"[^\w.-]+")  # Anki media names: no separators, nothing Wi
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
+_FETCH = "fetch-failed"
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     """What an image reference becomes: a ``src`` for the card, or a problem to report."""
@@ -49,6 +52,7 @@ class Resolved:
     media: MediaRef | None = None
     problem: str | None = None
     hint: str | None = None
+    code: str | None = None  # model.CODES: what kind of problem
 
 
 def is_remote(src: str) -> bool:
@@ -119,6 +123,7 @@ def resolve_local(src: str, source: SourceFile) -> Resolved:
         return Resolved(
             src=None,
             problem=f"image outside the notes folder refused: {src}",
+            code="image-outside-root",
             hint=f"copy it under {root} and link it relatively",
         )
     hint = (
@@ -127,7 +132,7 @@ def resolve_local(src: str, source: SourceFile) -> Resolved:
         if Path(unquote(raw)).is_absolute()
         else None
     )
-    return Resolved(src=None, problem=f"image not found: {src}", hint=hint)
+    return Resolved(src=None, problem=f"image not found: {src}", hint=hint, code="missing-image")
 
 
 def fetch_remote(url: str, cache: Path, timeout: float = FETCH_TIMEOUT) -> Resolved:
@@ -149,14 +154,16 @@ def fetch_remote(url: str, cache: Path, timeout: float = FETCH_TIMEOUT) -> Resol
             data = response.read(FETCH_LIMIT + 1)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return Resolved(src=url, problem=f"could not fetch image {url}: {reason}")
+        return Resolved(src=url, problem=f"could not fetch image {url}: {reason}", code=_FETCH)
     if len(data) > FETCH_LIMIT:
-        return Resolved(src=url, problem=f"image larger than {FETCH_LIMIT} bytes: {url}")
+        return Resolved(
+            src=url, problem=f"image larger than {FETCH_LIMIT} bytes: {url}", code=_FETCH
+        )
     suffix = Path(url_name).suffix.lower()
     if ctype in _IMAGE_TYPES:
         suffix = suffix if suffix in _IMAGE_SUFFIXES else _IMAGE_TYPES[ctype]
     elif not (ctype == "application/octet-stream" and suffix in _IMAGE_SUFFIXES):
-        return Resolved(src=url, problem=f"not an image ({ctype}): {url}")
+        return Resolved(src=url, problem=f"not an image ({ctype}): {url}", code=_FETCH)
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / f"{key}{suffix}"
     part = target.with_name(f"{target.name}.{os.getpid()}.part")
@@ -171,7 +178,7 @@ def resolve_image(
     """Decide what the card's ``src`` is for an image the notes reference."""
     src = src.strip()
     if not src:
-        return Resolved(src=None, problem="image with an empty path")
+        return Resolved(src=None, problem="image with an empty path", code="missing-image")
     if is_remote(src):
         if fetch and cache is not None:
             return fetch_remote(src, cache)

@@ -28,6 +28,21 @@ class Kind(StrEnum):
 class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = (
+        "note"  # a warning the project accepts (``accept`` in [tool.ankigen]): shown, not counted
+    )
+
+
+# Every warning has a code, so a project can accept a kind it knows about (``accept = [...]``).
+CODES: dict[str, str] = {
+    "missing-image": "a local image that does not exist",
+    "image-outside-root": "an image path that leaves the notes folder (never read)",
+    "fetch-failed": "a remote image --fetch-media could not bundle",
+    "tex": "a formula Anki's MathJax would not typeset as written",
+    "duplicate-question": "the same question twice in one topic",
+    "ambiguous-edit": "an edited question as close to two old ones",
+    "empty-file": "a note file with no content",
+}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -47,10 +62,12 @@ class Diagnostic:
     message: str
     location: SourceLocation | None = None
     hint: str | None = None
+    code: str | None = None  # one of CODES, for warnings
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        text = f"{where}{self.level.value}: {self.message}"
+        code = f" [{self.code}]" if self.code and self.level is not Level.ERROR else ""
+        text = f"{where}{self.level.value}: {self.message}{code}"
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
 
@@ -200,8 +217,15 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=_empty)
 
-    def warn(self, message: str, location: SourceLocation | None, hint: str | None = None) -> None:
-        self.items.append(Diagnostic(Level.WARNING, message, location, hint))
+    def warn(
+        self,
+        message: str,
+        location: SourceLocation | None,
+        hint: str | None = None,
+        *,
+        code: str | None = None,
+    ) -> None:
+        self.items.append(Diagnostic(Level.WARNING, message, location, hint, code))
 
     def error(self, message: str, location: SourceLocation | None, hint: str | None = None) -> None:
         self.items.append(Diagnostic(Level.ERROR, message, location, hint))

@@ -76,6 +76,7 @@ class BuildConfig:
     topic_names: dict[str, str] = field(default_factory=dict)  # file stem -> topic
     incremental: bool = True  # skip topics whose package is up to date (only when writing)
     jobs: int | None = None  # parse processes; None: all cores for a big vault, else 1
+    accept: frozenset[str] = frozenset()  # warning codes the project accepts: reported as notes
 
 
 def package_path(out_dir: Path, topic: str) -> Path:
@@ -149,12 +150,28 @@ def build(config: BuildConfig, progress: Progress | None = None) -> Report:
         if kept != records:  # a no-op build writes nothing at all
             cache.save_cache(config.out_dir, kept)
 
+    if config.accept:
+        results = [_accepted(result, config.accept) for result in results]
+        diagnostics = list(_notes_for(diagnostics, config.accept))
     return Report(
         topics=tuple(results),
         diagnostics=tuple(diagnostics),
         seconds=time.perf_counter() - started,
         wrote=config.write,
     )
+
+
+def _notes_for(found: Sequence[Diagnostic], accept: frozenset[str]) -> tuple[Diagnostic, ...]:
+    """Warnings of an accepted kind stay visible but no longer count (nor fail --strict)."""
+    return tuple(
+        replace(d, level=Level.NOTE) if d.level is Level.WARNING and d.code in accept else d
+        for d in found
+    )
+
+
+def _accepted(result: TopicResult, accept: frozenset[str]) -> TopicResult:
+    topic = replace(result.topic, diagnostics=_notes_for(result.topic.diagnostics, accept))
+    return replace(result, topic=topic, diagnostics=_notes_for(result.diagnostics, accept))
 
 
 def _key(source: SourceFile, lock: Lock, config: BuildConfig, note_type: NoteType) -> str:

@@ -69,6 +69,14 @@ def read_source(path: Path, root: Path) -> ReadResult:
     if not body.strip():
         what = "has only front matter" if front else "is empty"
         return ReadResult(
-            None, (Diagnostic(Level.WARNING, f"note file {what}: no questions to build", at),)
+            None,
+            (
+                Diagnostic(
+                    Level.WARNING,
+                    f"note file {what}: no questions to build",
+                    at,
+                    code="empty-file",
+                ),
+            ),
         )
     return ReadResult(source)

@@ -40,7 +40,8 @@ def counts(result: TopicResult) -> Counter[str]:
     found["unanswered"] = len(result.topic.unanswered)
     found["removed"] = len(result.removed)
     for d in (*result.topic.diagnostics, *result.diagnostics):
-        found["errors" if d.level is Level.ERROR else "warnings"] += 1
+        if d.level is not Level.NOTE:  # an accepted kind of warning is shown, not counted
+            found["errors" if d.level is Level.ERROR else "warnings"] += 1
     return found
 
 
@@ -228,6 +229,7 @@ def _diagnostics(items: Iterable[Any]) -> list[dict[str, Any]]:
             "message": d.message,
             "location": _location(d.location),
             "hint": d.hint,
+            "code": d.code,
         }
         for d in items
     ]
