@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any, TextIO
 
-from .model import Change, Level, Report, TopicResult
+from .model import Change, Diagnostic, Level, Report, TopicResult
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -136,7 +136,12 @@ def todo_lines(report: Report) -> list[str]:
 
 
 def diagnostics_text(report: Report) -> str:
-    return "\n".join(str(d) for d in report.all_diagnostics)
+    """Problems in file order, as an editor's problem list would show them."""
+    return "\n".join(str(d) for d in sorted(report.all_diagnostics, key=_where))
+
+
+def _where(d: Diagnostic) -> tuple[str, int]:
+    return (d.location.path.as_posix(), d.location.line) if d.location else ("", 0)
 
 
 def summary_text(report: Report, *, verbose: bool = False) -> str:
