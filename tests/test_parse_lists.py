@@ -278,3 +278,16 @@ def test_github_interview_repo_habits():
         "<p>A table of predicted vs actual classes.</p>"
     )
     assert card(topic, "什么是 1.5 倍加速？").answer_html == "<p>快一半。</p>"
+
+
+def test_a_list_right_under_a_question_answers_it_even_when_its_items_ask():
+    topic = parse(
+        """
+        **What are the trade-offs of batch norm?**
+
+        1. Why is it fast? It keeps activations well scaled.
+        2. Why is it unstable with small batches? Noisy statistics.
+        """
+    )
+    assert prompts(topic) == ["What are the trade-offs of batch norm?"]
+    assert "Noisy statistics" in topic.questions[0].answer_html

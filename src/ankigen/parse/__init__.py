@@ -64,10 +64,14 @@ def _make(
     origin = SourceLocation(source.path, title.line)
     blocks = [b for b in entry.blocks if not walker.is_noise(b)]
     while len(blocks) == 1 and blocks[0].kind == "blockquote":
-        blocks = blocks[0].children  # an answer quoted as a whole reads better unquoted
+        # an answer quoted as a whole reads better unquoted
+        blocks = [b for b in blocks[0].children if not walker.is_noise(b)]
     blocks = _unlabel_answer(tokens, blocks)
     summary, blocks = _split_summary(tokens, walker, blocks)
     flags = set(title.flags)
+    todo = Unanswered(
+        topic=source.topic, path=entry.path, prompt=title.text, flags=title.flags, origin=origin
+    )
     answer_text = _text(tokens, blocks) + (summary or "")
     if entry.kind == "concept":
         if not _substantive(tokens, walker, blocks) and not summary:
@@ -76,13 +80,7 @@ def _make(
         not any(not _aside(walker, b) for b in blocks)
         or (rx.is_placeholder(answer_text) and not _rich(blocks))
     ):
-        return Unanswered(
-            topic=source.topic,
-            path=entry.path,
-            prompt=title.text,
-            flags=frozenset(flags),
-            origin=origin,
-        )
+        return todo
     if rx.mentions_placeholder(answer_text):
         flags.add(Flag.INCOMPLETE)
     media_before = len(env.media)
@@ -101,6 +99,8 @@ def _make(
     summary_html = _summary_html(summary) if summary else None
     if not answer_html and summary_html:
         answer_html, summary_html = summary_html, None
+    if not answer_html:  # everything under it renders to nothing (comments, [TOC], …)
+        return None if entry.kind == "concept" else todo
     return Question(
         topic=source.topic,
         path=entry.path,

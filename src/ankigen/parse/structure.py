@@ -300,11 +300,9 @@ class Walker:
                 inner = self.walk_body(body, (*where, label.text), problem_set=False)
                 self.entries.append(Entry(kind, label, where, inner))
                 continue
-            if self.qa_list(block) and (current is None or not current.entry.blocks):
-                where = context()
-                if current and current.entry.kind == "question":
-                    close()
-                self.walk_qa_list(block, where)
+            # a list right under a question answers it, even when its items ask things
+            if self.qa_list(block) and (current is None or current.child_path == context()):
+                self.walk_qa_list(block, context())
                 continue
             if block.kind in ("paragraph", "heading"):
                 bold = self.title_of(block, need_bold=True)
