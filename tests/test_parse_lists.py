@@ -291,3 +291,169 @@ def test_a_list_right_under_a_question_answers_it_even_when_its_items_ask():
     )
     assert prompts(topic) == ["What are the trade-offs of batch norm?"]
     assert "Noisy statistics" in topic.questions[0].answer_html
+
+
+def test_details_summary_that_asks_is_the_question():
+    topic = parse(
+        """
+        ## Python
+
+        <details>
+        <summary>What is the GIL?</summary>
+
+        A mutex that lets one thread run Python bytecode at a time.
+
+        </details>
+
+        <details><summary><b>Q2. What is a decorator?</b></summary>
+        A function that takes a function and returns a new one.
+        </details>
+        """
+    )
+    assert prompts(topic) == ["What is the GIL?", "What is a decorator?"]
+    assert "one thread" in card(topic, "What is the GIL?").answer_html
+    assert "returns a new one" in card(topic, "What is a decorator?").answer_html
+
+
+def test_obsidian_question_callouts_are_cards():
+    topic = parse(
+        """
+        ## Attention
+
+        > [!question]- Why scale the dot product by $\\sqrt{d_k}$?
+        > The softmax saturates for large $d_k$.
+
+        > [!faq] Multi-head attention
+        > Several heads attend in parallel to different projections.
+        """
+    )
+    assert prompts(topic) == [
+        "Why scale the dot product by $\\sqrt{d_k}$?",
+        "Multi-head attention",  # a [!faq] asks by its type, whatever its words
+    ]
+    assert "saturates" in topic.questions[0].answer_html
+    assert "[!" not in topic.questions[0].answer_html + topic.questions[0].prompt_html
+
+
+def test_q_and_a_bullets_pair_up():
+    topic = parse(
+        """
+        ## TCP
+
+        - Q: What are the three steps of the TCP handshake?
+        - A: SYN, SYN-ACK, ACK.
+
+        - Q: What is the difference between TCP and UDP?
+          A: TCP is reliable; UDP is best-effort.
+        """
+    )
+    assert prompts(topic) == [
+        "What are the three steps of the TCP handshake?",
+        "What is the difference between TCP and UDP?",
+    ]
+    assert topic.questions[0].answer_html == "<p>SYN, SYN-ACK, ACK.</p>"
+    assert topic.questions[1].answer_html == "<p>TCP is reliable; UDP is best-effort.</p>"
+
+
+def test_a_bold_question_item_with_its_answer_after_it():
+    topic = parse(
+        """
+        1. **What is a write-through cache?**
+           Writes go to cache and DB synchronously.
+        2. **When would you use a CDN?** To serve static content close to users.
+        """
+    )
+    assert prompts(topic) == ["What is a write-through cache?", "When would you use a CDN?"]
+    assert "synchronously" in topic.questions[0].answer_html
+    assert topic.questions[1].answer_html.startswith("To serve static")
+
+
+def test_plain_questions_in_a_row_are_siblings():
+    topic = parse(
+        """
+        ### 分库分表
+
+        为什么要分库分表？
+        - 写入水平扩展
+
+        分库分表有什么缺点？
+        - 跨分片 join 困难
+        """
+    )
+    assert prompts(topic) == ["为什么要分库分表？", "分库分表有什么缺点？"]
+    assert "join" not in topic.questions[0].answer_html
+
+
+def test_inline_q_and_a_labels_in_one_paragraph():
+    topic = parse(
+        """
+        **Q1.** What record maps a name to an IPv4 address? **A.** An `A` record.
+
+        Q. How does Raft elect a leader?
+        Ans. A candidate with votes from a majority wins.
+
+        ### 4. Explain the difference between L1 and L2 regularization.
+
+        **Answer:**
+
+        L1 produces sparse weights.
+        """
+    )
+    assert prompts(topic) == [
+        "What record maps a name to an IPv4 address?",
+        "How does Raft elect a leader?",
+        "Explain the difference between L1 and L2 regularization.",
+    ]
+    assert topic.questions[0].answer_html == "<p>An <code>A</code> record.</p>"
+    assert topic.questions[1].answer_html == "<p>A candidate with votes from a majority wins.</p>"
+    assert topic.questions[2].answer_html == "<p>L1 produces sparse weights.</p>"
+
+
+def test_double_colon_lines_are_one_card_each():
+    topic = parse(
+        """
+        What port does HTTPS use by default? :: 443
+        HTTP/2 multiplexing :: many streams over one connection
+        """
+    )
+    assert prompts(topic) == ["What port does HTTPS use by default?", "HTTP/2 multiplexing"]
+    assert [q.answer_html for q in topic.questions] == [
+        "<p>443</p>",
+        "<p>many streams over one connection</p>",
+    ]
+
+
+def test_a_placeholder_followed_by_references_is_still_todo():
+    topic = parse(
+        """
+        #### 6.Adam 优化器的原理？
+
+        答：待补充
+
+        **参考资料**
+
+        - https://arxiv.org/abs/1412.6980
+        """
+    )
+    assert todo(topic) == ["Adam 优化器的原理？"]
+
+
+def test_navigation_is_not_content():
+    topic = parse(
+        """
+        ## Table of contents
+
+        - [Fundamentals](#fundamentals)
+        - [Deep learning](#deep-learning)
+
+        ## Fundamentals
+
+        ### 1. What is overfitting?
+
+        The model fits noise in the training data.
+
+        [⬆ Back to top](#table-of-contents)
+        """
+    )
+    assert prompts(topic) == ["What is overfitting?"]
+    assert "Back to top" not in topic.questions[0].answer_html

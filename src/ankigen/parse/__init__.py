@@ -178,6 +178,13 @@ def _unlabel_answer(tokens: Sequence[Token], blocks: list[Block]) -> list[Block]
     if inline is None or not inline.children:
         return blocks
     children = rx.strip_leading(inline.children, rx.ANSWER_LABEL)
+    lead = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if (
+        len(lead) >= 3
+        and (lead[0].type, lead[2].type) == ("strong_open", "strong_close")
+        and rx.is_answer_head(lead[1].content)
+    ):  # "**Answer**: …"
+        children = rx.strip_leading(lead[3:], rx.LEADING_COLON)
     if len(children) == len(inline.children) and children[:1] == inline.children[:1]:
         return blocks
     if not children:

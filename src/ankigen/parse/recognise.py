@@ -31,7 +31,16 @@ _FONT_CLOSE = re.compile(r"</font\s*>", re.I)
 
 _URL = re.compile(r"https?://\S+")
 _QUESTION_MARK = re.compile(r"[?？]")
-QA_PREFIX = re.compile(r"^\s*(?:Q\s*[:：.]|问\s*[:：]|问题\s*[:：]|Question\s*[:：])", re.I)
+QA_PREFIX = re.compile(
+    r"^\s*(?:Q\d{0,3}\s*[:：.]|问\s*[:：]|问题\s*\d{0,3}\s*[:：]|Question\s*\d{0,3}\s*[-:：.])",
+    re.I,
+)
+# An English request ("Explain the difference between L1 and L2.") asks however it ends.
+_EN_REQUEST = re.compile(
+    r"^\s*(?:explain|describe|compare|contrast|define|discuss|derive|prove|summari[sz]e"
+    r"|implement|design|walk me through|tell me|how would you|list the|name the)\b",
+    re.I,
+)
 # A request ("简单讲一下…。") is a question however it ends.
 _ZH_REQUEST = re.compile(
     "介绍一下|介绍下|讲一下|讲讲|说一下|说说|谈谈|聊聊|简述|描述一下|解释一下|阐述|推导一下|证明一下"
@@ -50,10 +59,21 @@ _EN_ASK = re.compile(
 _SENTENCE_END = re.compile(r"[。．！!；;]\s*$|(?<![.\w])\.\s*$|(?<=[^\W\d_]{2})\.\s*$")
 # A numbered item as people type it: "1、", "1.", "1)", "（1）", "Q1:"
 NUMBERING = re.compile(
-    r"^\s*(?:\d{1,3}\s*[、.．)）](?!\d)|[（(]\d{1,3}[)）]|Q\d{1,3}\s*[:：.]|(?:Q|问|问题)\s*[:：])\s*"
+    r"^\s*(?:\d{1,3}\s*[、.．)）](?!\d)|[（(]\d{1,3}[)）]|Q\d{0,3}\s*[:：.]|问\s*[:：]"
+    r"|问题\s*\d{0,3}\s*[:：]|Question\s*\d{0,3}\s*[-:：.])\s*",
+    re.I,
 )
 # "A:" / "答：" opening an answer labels it; the card's back is the answer already.
-ANSWER_LABEL = re.compile(r"^\s*(?:A|Ans|Answer|答|回答)\s*[:：]\s*", re.I)
+ANSWER_LABEL = re.compile(
+    r"^\s*(?:A\d{0,3}|Ans|Answer|答|答案|回答|解答|解析|参考答案)\s*[:：.]\s*", re.I
+)
+LEADING_COLON = re.compile(r"^\s*[:：]\s*")
+# A line that only announces the answer ("**Answer:**", "**答案**"): not a label of its own.
+_ANSWER_HEAD = re.compile(
+    r"(?:A|Ans|Answer|Solution|答|答案|回答|解答|解析|参考答案)\s*[:：.]?", re.I
+)
+# Reference sections under an answer ("**参考资料**", "References:") are not the answer.
+_REFERENCES = re.compile(r"参考资料|参考链接|相关链接|参考|references?|see also|links?", re.I)
 
 PLACEHOLDERS = frozenset(
     s.casefold()
@@ -156,6 +176,17 @@ def split_first_line(children: Sequence[Token]) -> tuple[list[Token], list[Token
     return list(children), []
 
 
+def split_lines(children: Sequence[Token]) -> list[list[Token]]:
+    """A paragraph's children, one list per source line."""
+    lines: list[list[Token]] = [[]]
+    for child in children:
+        if child.type in ("softbreak", "hardbreak"):
+            lines.append([])
+        else:
+            lines[-1].append(child)
+    return [line for line in lines if line]
+
+
 def plain_text(children: Sequence[Token]) -> str:
     """The text a reader sees, with math kept as ``$…$``: for identity keys and reports."""
     parts: list[str] = []
@@ -179,7 +210,7 @@ def is_question(text: str) -> bool:
     bare = _URL.sub("", text).strip()
     if not bare:
         return False
-    if QA_PREFIX.match(bare):
+    if QA_PREFIX.match(bare) or _EN_REQUEST.match(NUMBERING.sub("", bare)):
         return True
     bare = NUMBERING.sub("", bare)
     if not bare or (bare[0] in "（(" and bare[-1] in "）)"):
@@ -221,9 +252,22 @@ def is_plain_question(text: str) -> bool:
 
 
 def is_placeholder(text: str) -> bool:
-    """An answer that only says the answer is missing (TBD, 待补充, 不知道, …)."""
-    bare = _PLACEHOLDER_STRIP.sub(" ", text).strip()
-    return not bare or bare.casefold() in PLACEHOLDERS
+    """An answer that only says the answer is missing (TBD, 待补充, 不知道, …), perhaps
+    followed by links to read (``答：待补充`` then ``**参考资料**`` and URLs)."""
+    bare = _URL.sub(" ", text)
+    if _URL.search(text) and not _PLACEHOLDER_STRIP.sub("", bare):
+        return False  # only a link: the author's answer is to read that page
+    bare = ANSWER_LABEL.sub("", bare.strip())
+    bare = _PLACEHOLDER_STRIP.sub(" ", bare).strip()
+    if not bare or bare.casefold() in PLACEHOLDERS:
+        return True
+    head, _, rest = bare.partition(" ")
+    return head.casefold() in PLACEHOLDERS and (not rest or bool(_REFERENCES.fullmatch(rest)))
+
+
+def is_answer_head(text: str) -> bool:
+    """``Answer:`` / ``答案`` alone on a line: the answer starts here."""
+    return bool(_ANSWER_HEAD.fullmatch(text.strip()))
 
 
 def mentions_placeholder(text: str) -> bool:

@@ -40,6 +40,17 @@ _DISCLOSURE = re.compile(
     r"(?:\s*(?:<details[^>]*>|</details\s*>|<summary[^>]*>.*?</summary\s*>))+\s*", re.I | re.S
 )
 _LINK_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
+# "[⬆ Back to top](#table-of-contents)": navigation inside the page, never content.
+_ANCHOR_ONLY = re.compile(r"^\s*\[[^\]]*\]\(#[^)]*\)\s*$")
+# <details><summary>What is the GIL?</summary>: the summary asks, the folded part answers.
+_SUMMARY = re.compile(r"^\s*<details[^>]*>\s*<summary[^>]*>(?P<text>.*?)</summary\s*>", re.I | re.S)
+_CLOSE_DETAILS = re.compile(r"</details\s*>\s*$", re.I)
+_TAG = re.compile(r"<[^>]+>")
+# Obsidian callouts: "> [!question]- Why …?" (a type, an optional fold sign, a title)
+_CALLOUT = re.compile(r"^\s*\[!(?P<type>[A-Za-z-]+)\][+-]?\s*")
+_ASKING_CALLOUTS = {"question", "faq", "help", "quiz", "q"}
+_SHOW = re.compile(r"show|click|expand|answer|solution|展开|点击|答案|解析|查看", re.I)
+_NOTHING = re.compile(r"^\s*")  # strip_leading with this only trims leading space
 
 
 @dataclass(slots=True)
@@ -51,12 +62,16 @@ class Title:
     flags: frozenset[Flag]
     line: int
     rest: Block | None = None  # the paragraph's text after a first-line label, if any
+    answered_inline: bool = False  # "Q: …⏎A: …", "Q :: A": the paragraph holds its answer
+    asked: bool = False  # a question by its place (a [!question] callout), whatever its words
 
 
 def asks(title: Title) -> bool:
     """A title is a question if it reads as one, or if the author marked it as asked in an
     interview (⚡️, red font) or as one they could not answer (❌)."""
-    return rx.is_question(title.text) or bool(title.flags & {Flag.ASKED, Flag.UNKNOWN})
+    return (
+        title.asked or rx.is_question(title.text) or bool(title.flags & {Flag.ASKED, Flag.UNKNOWN})
+    )
 
 
 @dataclass(slots=True)
@@ -73,6 +88,7 @@ class Entry:
 class _Open:
     entry: Entry
     child_path: tuple[str, ...]  # context for Q&A lists and labelled blocks nested under it
+    style: str = ""  # how its title was written: "plain", "details", "bold", …
 
 
 class Walker:
@@ -111,14 +127,47 @@ class Walker:
             children = inner
         elif need_bold:
             return None
-        elif rx.QA_PREFIX.match(rx.plain_text(children)):
-            # "Q: …⏎A: …" written as one paragraph: the first line asks, the rest answers
+        else:
+            asked, after, line = self._split_inline_answer(children, block.line)
+            if after:
+                children = asked
+                rest = remainder(block, self.tokens, after, rx.plain_text(after), line)
+        text = rx.plain_text(children)
+        answered = rest is not None and inner is None
+        return Title(children, text, flags, block.line, rest, answered) if text else None
+
+    @staticmethod
+    def _split_inline_answer(
+        children: list[Token], line: int
+    ) -> tuple[list[Token], list[Token], int]:
+        """A paragraph that holds its own answer: "Q: …⏎A: …", "**Q1.** … **A.** …",
+        "**What is a CDN?** Servers near users.", "Question :: Answer"."""
+        text = rx.plain_text(children)
+        if rx.QA_PREFIX.match(text):
+            for index in range(1, len(children) - 2):
+                opening, label, closing = children[index : index + 3]
+                if (opening.type, closing.type) == ("strong_open", "strong_close") and (
+                    rx.is_answer_head(label.content)
+                ):
+                    return children[:index], rx.strip_leading(children[index + 3 :], _NOTHING), line
             first, after = rx.split_first_line(children)
             if after:
-                children = first
-                rest = remainder(block, self.tokens, after, rx.plain_text(after), block.line + 1)
-        text = rx.plain_text(children)
-        return Title(children, text, flags, block.line, rest) if text else None
+                return first, after, line + 1
+        lead = [c for c in children if not (c.type == "text" and not c.content.strip())]
+        if (
+            len(lead) > 3
+            and (lead[0].type, lead[2].type) == ("strong_open", "strong_close")
+            and rx.plain_text(lead[1:2]).rstrip().endswith(("?", "？"))
+        ):
+            return lead[1:2], rx.strip_leading(lead[3:], _NOTHING), line
+        for index, child in enumerate(children):
+            if child.type == "text" and " :: " in child.content:
+                before, _, behind = child.content.partition(" :: ")
+                question = [*children[:index], child.copy(content=before)]
+                answer = [child.copy(content=behind), *children[index + 1 :]]
+                if rx.plain_text(question) and rx.plain_text(answer):
+                    return question, rx.strip_leading(answer, _NOTHING), line
+        return children, [], line
 
     def text_of(self, block: Block) -> str:
         inline = block.inline(self.tokens)
@@ -131,8 +180,39 @@ class Walker:
             content = token.content.strip()
             return content.startswith("<!--") or bool(_DISCLOSURE.fullmatch(content))
         if block.kind == "paragraph":
-            return self.text_of(block).strip().upper() in ("[TOC]", "[[TOC]]")
+            inline = block.inline(self.tokens)
+            source = inline.content if inline else ""
+            return source.strip().upper() in ("[TOC]", "[[TOC]]") or bool(
+                _ANCHOR_ONLY.match(source)
+            )
+        if block.kind in _LIST_KINDS:  # a table of contents: every item a link into the page
+            return all(
+                item.children
+                and all(self.is_noise(c) for c in item.children if c.kind != "bullet_list")
+                for item in block.children
+            )
         return block.kind in ("hr", "front_matter")
+
+    def details_question(self, block: Block) -> Title | None:
+        """``<details><summary>What is the GIL?</summary>``: a question folded over its answer."""
+        if block.kind != "html_block":
+            return None
+        found = _SUMMARY.match(block.tokens(self.tokens)[0].content)
+        if found is None:
+            return None
+        text = " ".join(_TAG.sub("", found["text"]).split())
+        text, flags = rx.strip_markers(text)
+        if not text or rx.is_answer_head(text) or _SHOW.search(text):
+            return None  # "Answer", "Show answer", "点击展开": the question is elsewhere
+        token = block.tokens(self.tokens)[0]
+        inside = _CLOSE_DETAILS.sub("", token.content[found.end() :]).strip()
+        rest = None
+        if inside:  # the answer written inside the same HTML block
+            raw = token.copy(content=inside + "\n")
+            rest = Block(
+                "html_block", block.start, block.end, block.line, block.end_line, synthetic=[raw]
+            )
+        return Title([Token("text", "", 0, content=text)], text, flags, block.line, rest)
 
     def is_link_only(self, block: Block) -> bool:
         inline = block.inline(self.tokens)
@@ -149,7 +229,11 @@ class Walker:
         first = block.children[0]
         if first.kind != "paragraph":
             return None
+        if (callout := self.callout(first)) is not None:
+            return callout
         title = self.title_of(first, need_bold=True)
+        if title and rx.is_answer_head(title.text):
+            return None  # "> **Answer**: …" is the answer, quoted
         if title and (rx.is_question(title.text) or rx.is_label(title.text, heads_block=True)):
             return title
         # "> 激活函数怎么选？⏎> $$…$$": a plain question heading a quoted answer
@@ -157,6 +241,30 @@ class Walker:
         if plain and len(block.children) > 1 and rx.is_plain_question(plain.text):
             return plain if first.end_line - first.line == 1 else None
         return None
+
+    def callout(self, first: Block) -> Title | None:
+        """Obsidian's ``> [!question]- Why …?`` (title on the marker's line, answer below)."""
+        inline = first.inline(self.tokens)
+        if inline is None or not inline.children:
+            return None
+        children, flags = rx.clean_inline(inline.children)
+        head, after = rx.split_first_line(children)
+        marker = _CALLOUT.match(rx.plain_text(head))
+        if marker is None:
+            return None
+        head = rx.strip_leading(head, _CALLOUT)
+        inner = rx.bold_only(head)
+        head = inner if inner is not None else head
+        text = rx.plain_text(head)
+        asking = marker["type"].lower() in _ASKING_CALLOUTS
+        if not text or not (asking or rx.is_question(text) or rx.is_label(text)):
+            return None
+        rest = (
+            remainder(first, self.tokens, after, rx.plain_text(after), first.line + 1)
+            if after
+            else None
+        )
+        return Title(head, text, flags, first.line, rest, asked=asking)
 
     def qa_list(self, block: Block) -> bool:
         """A list whose items mostly read as questions, or are numbered and answered."""
@@ -263,10 +371,12 @@ class Walker:
                 self.entries.append(current.entry)
                 current = None
 
-        def open_item(kind: str, title: Title, item_path: tuple[str, ...]) -> None:
+        def open_item(kind: str, title: Title, item_path: tuple[str, ...], style: str) -> None:
             nonlocal current
             close()
-            current = _Open(Entry(kind, title, item_path), (*item_path, title.text))
+            current = _Open(Entry(kind, title, item_path), (*item_path, title.text), style)
+            if title.rest is not None:
+                current.entry.blocks.append(title.rest)
 
         def context() -> tuple[str, ...]:
             # a label with nothing under it yet names the group that follows it
@@ -277,11 +387,32 @@ class Walker:
         for index, block in enumerate(expanded):
             gap = block.line - last_end
             last_end = block.end_line
+            if (folded := self.details_question(block)) is not None:
+                open_item("question", folded, path, "details")
+                if _CLOSE_DETAILS.search(block.tokens(self.tokens)[0].content):
+                    close()
+                continue
+            if block.kind == "paragraph" and (pairs := self.colon_cards(block)):
+                close()
+                self.entries.extend(
+                    Entry("question", title, path, [answer]) for title, answer in pairs
+                )
+                continue
+            if (
+                block.kind == "html_block"
+                and current is not None
+                and current.style == "details"
+                and _CLOSE_DETAILS.search(block.tokens(self.tokens)[0].content)
+            ):
+                close()
+                continue
             if self.is_noise(block):
                 if block.kind == "hr":
                     close()
                 continue
-            if answering is not None and not self.bold_question(block):
+            if answering is not None and not (
+                self.bold_question(block) or self.sibling_question(block, current)
+            ):
                 (current.entry.blocks if current else own).append(block)
                 continue
             if index in outline and current is None:
@@ -309,24 +440,49 @@ class Walker:
                 heading = block.kind == "heading"
                 if heading:
                     bold = self.title_of(block, need_bold=False)
-                if bold is not None and (asks(bold) or heading or rx.is_label(bold.text)):
-                    open_item("question" if asks(bold) else "concept", bold, path)
-                    if bold.rest is not None and current is not None:
-                        current.entry.blocks.append(bold.rest)
+                if bold is not None and rx.is_answer_head(bold.text):
+                    pass  # "**Answer:**" announces the answer below: content
+                elif bold is not None and (asks(bold) or heading or rx.is_label(bold.text)):
+                    open_item("question" if asks(bold) else "concept", bold, path, "bold")
                     continue
                 plain = None if bold else self.title_of(block, need_bold=False)
                 if (
                     plain is not None
                     and not self.is_link_only(block)
-                    and self.opens_plain_question(plain, current is not None, gap, problem_set)
+                    and self.opens_plain_question(plain, current, gap, problem_set)
                 ):
-                    open_item("question", plain, path)
-                    if plain.rest is not None and current is not None:
-                        current.entry.blocks.append(plain.rest)
+                    open_item("question", plain, path, "plain")
                     continue
             (current.entry.blocks if current else own).append(block)
         close()
         return own
+
+    def colon_cards(self, block: Block) -> list[tuple[Title, Block]]:
+        """``Question :: Answer`` lines (Obsidian spaced-repetition style), one card a line."""
+        inline = block.inline(self.tokens)
+        if inline is None or " :: " not in inline.content:
+            return []
+        children, flags = rx.clean_inline(inline.children or [])
+        pairs = []
+        for offset, line in enumerate(rx.split_lines(children)):
+            asked, answer, _ = self._split_inline_answer(line, block.line)
+            if not answer or " :: " not in rx.plain_text(line):
+                return []  # every line must be a pair, or this is prose with a "::" in it
+            text = rx.plain_text(asked)
+            rest = remainder(block, self.tokens, answer, rx.plain_text(answer), block.line + offset)
+            pairs.append((Title(asked, text, flags, block.line + offset), rest))
+        return pairs
+
+    def sibling_question(self, block: Block, current: _Open | None) -> bool:
+        """After a plain question, a plain line ending in "？" asks the next one."""
+        if block.kind != "paragraph" or current is None or current.style != "plain":
+            return False
+        title = self.title_of(block, need_bold=False)
+        return (
+            title is not None
+            and title.text.rstrip().endswith(("?", "？"))
+            and (rx.is_plain_question(title.text))
+        )
 
     def bold_question(self, block: Block) -> bool:
         """A question that starts a new card even inside another's answer: bold, or ``Q:``."""
@@ -339,33 +495,53 @@ class Walker:
         return inline is not None and bool(rx.QA_PREFIX.match(rx.plain_text(inline.children or [])))
 
     def opens_plain_question(
-        self, title: Title, in_item: bool, gap: int, problem_set: bool
+        self, title: Title, current: _Open | None, gap: int, problem_set: bool
     ) -> bool:
         """Does an unformatted paragraph start a new question here?"""
+        if title.answered_inline or rx.QA_PREFIX.match(title.text):
+            return True
         if "\n" in title.text or title.text.rstrip().endswith((":", "：")):
             return False
-        if rx.QA_PREFIX.match(title.text):
-            return True
-        if rx.is_plain_question(title.text) and not (in_item and gap < 2):
+        in_item = current is not None
+        # After a plain question, the next line that ends in "？" is its sibling, not its answer.
+        sibling = (
+            current is not None
+            and current.style == "plain"
+            and title.text.rstrip().endswith(("?", "？"))
+        )
+        if rx.is_plain_question(title.text) and (sibling or not (in_item and gap < 2)):
             return True
         # In a problem set ("## 场景题") a new problem follows a clear gap.
         return problem_set and (not in_item or gap >= 3) and rx.display_width(title.text) <= 120
 
     def walk_qa_list(self, block: Block, path: tuple[str, ...]) -> None:
+        asking: Entry | None = None  # the last question, for a "- A: …" item after it
         for item in block.children:
             if not item.children:
                 continue
             head, rest = item.children[0], item.children[1:]
-            title = self.title_of(head, need_bold=False) if head.kind == "paragraph" else None
+            if head.kind != "paragraph":
+                continue
+            if (
+                asking is not None
+                and not asking.blocks
+                and rx.ANSWER_LABEL.match(self.text_of(head))
+            ):
+                asking.blocks.extend(item.children)  # "- Q: …" then "- A: …"
+                continue
+            title = self.title_of(head, need_bold=True) or self.title_of(head, need_bold=False)
             if title is None:
                 continue
+            if title.rest is not None:
+                rest = [title.rest, *rest]
             title.line = item.line
             # a lone blockquote under the item is the answer itself (seed 002's "> > >")
             if len(rest) == 1 and rest[0].kind == "blockquote":
                 rest = rest[0].children
             if not rest and not rx.is_question(title.text) and not rx.is_outline_line(title.text):
                 continue  # an unanswered remark among the questions, not a question itself
-            self.entries.append(Entry("question", title, path, list(rest)))
+            asking = Entry("question", title, path, list(rest))
+            self.entries.append(asking)
 
     def outline_runs(self, blocks: Sequence[Block]) -> set[int]:
         """Indexes of paragraphs in runs of three or more short one-line paragraphs."""
