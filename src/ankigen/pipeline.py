@@ -49,7 +49,7 @@ from .model import (
 from .notetype import NoteType, load_note_type
 from .package import write_package
 from .parse import parse_source
-from .read import find_sources, read_source
+from .read import declared_topic, find_sources, read_source, topic_from_name
 from .render import to_note
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -92,20 +92,17 @@ def build(config: BuildConfig, progress: Progress | None = None) -> Report:
     # read
     found = list(find_sources(config.sources))
     sources: list[SourceFile] = []
-    unreadable_roots: set[Path] = set()
     for index, (path, root) in enumerate(found):
         result = read_source(path, root)
         diagnostics.extend(result.diagnostics)
         if result.source is not None:
             topic = config.topic_names.get(path.stem)
             sources.append(replace(result.source, topic=topic) if topic else result.source)
-        elif any(d.level is Level.ERROR for d in result.diagnostics):
-            unreadable_roots.add(root)  # its topic is unknown: don't call any topic removed
         report("read", index + 1, len(found))
     if not found:
         where = ", ".join(str(p) for p in config.sources)
         diagnostics.append(Diagnostic(Level.ERROR, f"no note files found in {where}"))
-    sources, clashing = _drop_duplicate_topics(sources, diagnostics)
+    sources, clashing = _drop_duplicate_topics(sources, diagnostics, config.out_dir)
 
     # One lock per notes root; the cache decides which topics need parsing at all.
     roots = _Roots(config, note_type, diagnostics)
@@ -126,7 +123,6 @@ def build(config: BuildConfig, progress: Progress | None = None) -> Report:
     by_root: dict[Path, list[SourceFile]] = defaultdict(list)
     for source in sources:
         by_root[source.root].append(source)
-    complete_roots = {p.resolve() for p in config.sources if p.is_dir()} - unreadable_roots
     now = config.now if config.now is not None else build_time()
     results: list[TopicResult] = []
     new_records = dict(records) if use_cache else {}
@@ -137,7 +133,6 @@ def build(config: BuildConfig, progress: Progress | None = None) -> Report:
             parsed=parsed,
             skipped=skipped,
             protected=clashing,
-            complete=root in complete_roots,
             roots=roots,
             now=now,
         )
@@ -304,29 +299,54 @@ class _Roots:
         return self._locks[root]
 
 
+def _present_topics(root: Path, config: BuildConfig) -> set[str]:
+    """The topics of every note file under ``root`` now, read as cheaply as possible."""
+    present = set()
+    for path, _ in find_sources([root]):
+        try:
+            text = path.read_bytes()[:4096].decode("utf-8", errors="replace")
+        except OSError:
+            text = ""
+        present.add(
+            config.topic_names.get(path.stem) or declared_topic(text) or topic_from_name(path)
+        )
+    return present
+
+
+def _package_key(out_dir: Path, topic: str) -> str:
+    return package_path(out_dir, topic).name.casefold()
+
+
 def _drop_duplicate_topics(
-    sources: list[SourceFile], diagnostics: list[Diagnostic]
+    sources: list[SourceFile], diagnostics: list[Diagnostic], out_dir: Path
 ) -> tuple[list[SourceFile], set[str]]:
-    """Two files naming the same topic would overwrite one package: refuse both."""
+    """Two files naming the same topic, or topics whose packages would have the same file
+    name (``ML/DL`` and ``ML:DL``; ``ML`` and ``ml`` on macOS), would overwrite one package:
+    refuse both."""
     seen: dict[str, list[SourceFile]] = defaultdict(list)
     for source in sources:
-        seen[source.topic].append(source)
+        seen[_package_key(out_dir, source.topic)].append(source)
     kept = []
     for source in sources:
-        clash = seen[source.topic]
+        clash = seen[_package_key(out_dir, source.topic)]
         if len(clash) > 1:
-            others = ", ".join(str(s.path) for s in clash if s is not source)
+            others = ", ".join(
+                str(s.path) if s.topic == source.topic else f"{s.path} (topic {s.topic!r})"
+                for s in clash
+                if s is not source
+            )
+            target = package_path(out_dir, source.topic).name
             diagnostics.append(
                 Diagnostic(
                     Level.ERROR,
-                    f"topic {source.topic!r} is also the topic of {others}",
+                    f"topic {source.topic!r} would share {target} with {others}",
                     SourceLocation(source.path, 1),
                     "rename one file, or give it `topic: …` front matter",
                 )
             )
             continue
         kept.append(source)
-    return kept, {topic for topic, files in seen.items() if len(files) > 1}
+    return kept, {s.topic for files in seen.values() if len(files) > 1 for s in files}
 
 
 def _build_root(
@@ -336,7 +356,6 @@ def _build_root(
     parsed: dict[Path, Topic],
     skipped: dict[Path, TopicResult],
     protected: set[str],
-    complete: bool,
     roots: _Roots,
     now: int,
 ) -> list[TopicResult]:
@@ -354,12 +373,12 @@ def _build_root(
     healthy_names = {topic.name for topic in healthy}
     held = {s.topic for s in members if s.path not in parsed or s.topic not in healthy_names}
     held |= protected
-    if complete:
-        # Every file of the root was read: a lock topic with no file any more was removed
-        # (or renamed: assign carries its GUIDs over to the new name).
-        topics_built = ({e.topic for e in lock.entries} | healthy_names) - held
-    else:
-        topics_built = healthy_names  # single files were named: say nothing of the others
+    # A lock topic whose file is gone was removed or renamed (assign carries a renamed
+    # topic's GUIDs over): it is built too. One whose file is still there but was not built
+    # (not named, unreadable, empty, up to date) keeps its entries as they are.
+    unbuilt = {e.topic for e in lock.entries} - healthy_names - held
+    vanished = unbuilt - _present_topics(root, config) if unbuilt else set()
+    topics_built = (healthy_names | vanished) - held
     notes: list[Note] = [
         to_note(q, deck_prefix=config.deck_prefix, extra_tags=config.extra_tags)
         for topic in healthy

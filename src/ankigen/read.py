@@ -11,7 +11,9 @@ from .model import Diagnostic, Level, SourceFile, SourceLocation
 
 NOTE_SUFFIXES = (".md", ".markdown", ".txt")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
-_TOPIC_KEY = re.compile(r"^(?:topic|deck|title)[ \t]*:[ \t]*(.+?)[ \t]*$", re.M)
+_FIELD = re.compile(r"^([A-Za-z_]+)[ \t]*:[ \t]*(.*?)[ \t]*$", re.M)
+_TOPIC_KEYS = ("topic", "deck")  # front matter that names the package; `title:` does not
+LOCK_NAME = "ankigen.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,21 +22,56 @@ class ReadResult:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
+def notes_root(folder: Path) -> Path:
+    """The folder whose ankigen.lock describes notes in ``folder``: the nearest one up that
+    has a lock, so building one file or subfolder uses the same lock (and the same media
+    boundary) as building everything; else ``folder`` itself. The search stops at a project
+    boundary (a folder with .git or pyproject.toml)."""
+    start = folder.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / LOCK_NAME).is_file():
+            return candidate
+        if (candidate / ".git").exists() or (candidate / "pyproject.toml").is_file():
+            break
+    return start
+
+
 def find_sources(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """Yield (note file, its root) for files and directories, sorted, hidden entries skipped."""
+    """Yield (note file, its notes root) for files and directories, sorted, each once;
+    hidden and ``_``-prefixed entries and READMEs are skipped, absent paths yield nothing."""
+    seen: set[Path] = set()
     for given in paths:
         if given.is_dir():
-            root = given.resolve()
-            for path in sorted(given.rglob("*")):
-                rel = path.relative_to(given)
-                if any(part.startswith((".", "_")) for part in rel.parts):
-                    continue
-                if path.is_file() and path.suffix.lower() in NOTE_SUFFIXES:
-                    if path.name.lower() in {"readme.md", "readme.txt"}:
-                        continue
-                    yield path, root
+            root = notes_root(given)
+            found: Iterator[Path] = (
+                path
+                for path in sorted(given.rglob("*"))
+                if path.is_file()
+                and path.suffix.lower() in NOTE_SUFFIXES
+                and path.name.lower() not in {"readme.md", "readme.txt"}
+                and not any(part.startswith((".", "_")) for part in path.relative_to(given).parts)
+            )
+        elif given.is_file():
+            root = notes_root(given.parent)
+            found = iter((given,))
         else:
-            yield given, given.resolve().parent
+            continue
+        for path in found:
+            if (key := path.resolve()) not in seen:
+                seen.add(key)
+                yield path, root
+
+
+def declared_topic(text: str) -> str | None:
+    """``topic:`` (or ``deck:``) in the front matter, if the file names its topic."""
+    front = _FRONT_MATTER.match(text)
+    if not front:
+        return None
+    fields: dict[str, str] = dict(_FIELD.findall(front.group(1) or ""))
+    for key in _TOPIC_KEYS:
+        if value := fields.get(key, "").strip().strip("'\""):
+            return value
+    return None
 
 
 def topic_from_name(path: Path) -> str:
@@ -63,8 +100,7 @@ def read_source(path: Path, root: Path) -> ReadResult:
     topic = topic_from_name(path)
     front = _FRONT_MATTER.match(text)
     body = text[front.end() :] if front else text
-    if front and (named := _TOPIC_KEY.search(front.group(1) or "")):
-        topic = named.group(1).strip("'\"") or topic
+    topic = declared_topic(text) or topic
     source = SourceFile(path=path, root=root, topic=topic, text=text)
     if not body.strip():
         what = "has only front matter" if front else "is empty"
