@@ -136,3 +136,40 @@ def test_naming_a_folder_and_a_file_in_it_builds_the_file_once(tmp_path: Path) -
 
     assert report.errors == 0
     assert sorted(r.topic.name for r in report.topics) == ["x", "y"]
+
+
+def test_a_short_question_moved_to_another_section_keeps_its_guid(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    note = notes / "ml.md"
+    note.write_text(
+        "## Regularisation\n\n**Why L2?**\n\nSmooth shrinkage.\n\n## Optimisers\n\n"
+        "**What is Adam?**\n\nMomentum plus RMSprop.\n",
+        encoding="utf-8",
+    )
+    build(BuildConfig(sources=(notes,), out_dir=tmp_path / "dist", now=1000))
+    before = guids(notes)
+    note.write_text(
+        "## Regularisation\n\n## Optimisers\n\n**What is Adam?**\n\nMomentum plus RMSprop.\n\n"
+        "**Why L2?**\n\nSmooth shrinkage.\n",
+        encoding="utf-8",
+    )
+
+    report = build(BuildConfig(sources=(notes,), out_dir=tmp_path / "dist", now=2000))
+
+    assert guids(notes)["Optimisers › Why L2?"] == before["Regularisation › Why L2?"]
+    assert all(r.removed == () for r in report.topics)
+
+
+def test_renaming_a_section_keeps_its_concept_cards(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    note = notes / "ml.md"
+    note.write_text("## Models\n\n### Transformer\n\nAttention only.\n", encoding="utf-8")
+    build(BuildConfig(sources=(notes,), out_dir=tmp_path / "dist", now=1000))
+    before = guids(notes)
+    note.write_text("## Architectures\n\n### Transformer\n\nAttention only.\n", encoding="utf-8")
+
+    build(BuildConfig(sources=(notes,), out_dir=tmp_path / "dist", now=2000))
+
+    assert guids(notes)["Architectures › Transformer"] == before["Models › Transformer"]

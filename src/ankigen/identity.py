@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from ankigen.model import (
+    LOCK_NAME,
     Change,
     Diagnostic,
     Diagnostics,
@@ -74,7 +75,8 @@ from ankigen.model import (
 )
 from ankigen.notetype import FIELD_NAMES, NoteType
 
-LOCK_NAME = "ankigen.lock"
+# parse/ writes a short question or a concept as "Section › Name"; see _moved.
+SECTION_SEPARATOR = " › "
 LOCK_VERSION = 1
 THRESHOLD = 0.8
 MARGIN = 0.05
@@ -441,6 +443,30 @@ def _renames(
     return {new: old for new, old in candidates if news.count(new) == 1 and olds.count(old) == 1}
 
 
+def _bare(prompt: str) -> str | None:
+    """The question without the section the parser put before it ("sigmoid › 缺点")."""
+    head, separator, tail = prompt.rpartition(SECTION_SEPARATOR)
+    return normalise(tail) if separator and head else None
+
+
+def _moved(notes: list[_Pending], entries: list[LockEntry]) -> None:
+    """Rule 2b: a short question or a concept moved to another section (or whose section was
+    renamed) is the one lock entry left with the same words after the section name."""
+    by_bare: dict[str, list[LockEntry]] = defaultdict(list)
+    for entry in entries:
+        if (bare := _bare(entry.prompt)) is not None and not entry.key.startswith("id:"):
+            by_bare[bare].append(entry)
+    wanted: dict[str, list[_Pending]] = defaultdict(list)
+    for pending in notes:
+        if (bare := _bare(pending.note.prompt)) is not None and not pending.note.explicit_id:
+            wanted[bare].append(pending)
+    for bare, candidates in wanted.items():
+        found = by_bare.get(bare, [])
+        if len(candidates) == 1 and len(found) == 1:  # never guess between two
+            candidates[0].entry = found[0]
+            candidates[0].rematched = True
+
+
 def _similar(notes: list[_Pending], entries: list[LockEntry], diagnostics: Diagnostics) -> None:
     """Rule 3: pair edited questions with the entries that disappeared, or warn."""
     notes = [p for p in notes if not p.note.explicit_id]
@@ -467,8 +493,8 @@ def _similar(notes: list[_Pending], entries: list[LockEntry], diagnostics: Diagn
                 + ", ".join(repr(r) for r in rivals)
                 + "; treated as a new note",
                 pending.note.origin,
-                hint="the old note's reviews are not carried over; make the texts less alike "
-                "or give the question an explicit id",
+                hint="the old note's reviews are not carried over; edit one question at a "
+                "time, or make the texts less alike",
                 code="ambiguous-edit",
             )
             continue
@@ -519,6 +545,9 @@ def assign(
             if p.entry is not None:
                 claimed.add(p.entry.guid)
         left = [e for e in claimable[topic] if e.guid not in claimed]
+        _moved([p for p in items if p.entry is None], left)
+        claimed.update(p.entry.guid for p in items if p.entry is not None and p.rematched)
+        left = [e for e in left if e.guid not in claimed]
         _similar([p for p in items if p.entry is None], left, diagnostics)
         claimed.update(p.entry.guid for p in items if p.entry is not None and p.rematched)
 

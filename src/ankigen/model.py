@@ -33,6 +33,8 @@ class Level(StrEnum):
     )
 
 
+LOCK_NAME = "ankigen.lock"  # next to the notes it describes; see identity.py
+
 # Every warning has a code, so a project can accept a kind it knows about (``accept = [...]``).
 CODES: dict[str, str] = {
     "missing-image": "a local image that does not exist",

@@ -7,13 +7,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Diagnostic, Level, SourceFile, SourceLocation
+from .model import LOCK_NAME, Diagnostic, Level, SourceFile, SourceLocation
 
 NOTE_SUFFIXES = (".md", ".markdown", ".txt")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FIELD = re.compile(r"^([A-Za-z_]+)[ \t]*:[ \t]*(.*?)[ \t]*$", re.M)
 _TOPIC_KEYS = ("topic", "deck")  # front matter that names the package; `title:` does not
-LOCK_NAME = "ankigen.lock"
 
 
 @dataclass(frozen=True, slots=True)

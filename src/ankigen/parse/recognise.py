@@ -65,7 +65,9 @@ NUMBERING = re.compile(
 )
 # "A:" / "答：" opening an answer labels it; the card's back is the answer already.
 ANSWER_LABEL = re.compile(
-    r"^\s*(?:A\d{0,3}|Ans|Answer|答|答案|回答|解答|解析|参考答案)\s*[:：.]\s*", re.I
+    # not "A." alone: "A. Adam  B. SGD" lists choices
+    r"^\s*(?:A\d{0,3}\s*[:：]|(?:Ans|Answer|答|答案|回答|解答|解析|参考答案)\s*[:：.])\s*",
+    re.I,
 )
 LEADING_COLON = re.compile(r"^\s*[:：]\s*")
 # A line that only announces the answer ("**Answer:**", "**答案**"): not a label of its own.
