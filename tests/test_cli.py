@@ -283,3 +283,35 @@ def test_a_missing_configured_source_is_a_usage_error(notes: Path) -> None:
     result = run("build")
     assert result.exit_code == 2
     assert result.stderr == "Error: pyproject.toml: [tool.ankigen] sources: gone does not exist\n"
+
+
+def test_bad_invocations_are_usage_errors_not_tracebacks(
+    notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(notes, "ml.md", CLEAN)
+    bad_json = run("build", "notes", "--json", "nowhere/report.json")
+    assert bad_json.exit_code == 2 and "folder nowhere does not exist" in bad_json.stderr
+    assert not Path("dist").exists()  # refused before anything was built
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    epoch = run("build", "notes")
+    assert epoch.exit_code == 2
+    assert "SOURCE_DATE_EPOCH must be whole seconds since 1970, not 'yesterday'" in epoch.stderr
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+    nothing = run("build")  # no seeds/ here and no configuration
+    assert nothing.exit_code == 2 and "no notes to build" in nothing.stderr
+
+    Path("pyproject.toml").write_text("tool = 3\n")
+    assert run("check", "notes").exit_code == 0  # not ours to judge: no [tool.ankigen]
+    Path("pyproject.toml").write_text("[tool.ankigen]\nsources = []\n")
+    empty = run("check")
+    assert empty.exit_code == 2 and "'sources' is empty" in empty.stderr
+
+
+def test_a_lock_that_cannot_be_read_is_an_error_with_its_path(notes: Path) -> None:
+    write(notes, "ml.md", CLEAN)
+    (notes / "ankigen.lock").mkdir()
+    result = run("build", "notes")
+    assert result.exit_code == 1
+    assert "notes/ankigen.lock:1: cannot read the lock file" in result.stderr

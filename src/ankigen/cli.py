@@ -77,9 +77,19 @@ def _json_option(f: F) -> F:
         "--json",
         "json_file",
         type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        callback=_writable_target,
         help="Also write the report as JSON to FILE ('-' for stdout); "
         "shape: ankigen/report.schema.json.",
     )(f)
+
+
+def _writable_target(
+    _ctx: click.Context, _param: click.Parameter, value: Path | None
+) -> Path | None:
+    """Refuse a report path whose folder is missing before building, not after."""
+    if value is not None and str(value) != "-" and not value.absolute().parent.is_dir():
+        raise click.BadParameter(f"folder {value.parent} does not exist")
+    return value
 
 
 def _media_options(f: F) -> F:
@@ -133,6 +143,13 @@ def build_config(
     accept: tuple[str, ...] = (),
 ) -> BuildConfig:
     """Flags, then ``[tool.ankigen]``, then the built-in defaults."""
+    if (epoch := os.environ.get("SOURCE_DATE_EPOCH", "")) and not epoch.strip().isdigit():
+        raise UsageProblem(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}")
+    if not sources and found.sources is None and not Path("seeds").exists():
+        raise UsageProblem(
+            "no notes to build: name note files or folders, or set sources in "
+            "[tool.ankigen] (the default, seeds/, does not exist here)"
+        )
     if not sources and found.sources is not None:
         missing = [p for p in found.sources if not p.exists()]
         if missing:

@@ -77,7 +77,8 @@ def load_settings(start: Path | None = None) -> Settings:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{_shown(file, cwd)}: cannot read: {exc}") from None
-    section = data.get("tool", {}).get("ankigen")
+    tool = data.get("tool", {})
+    section = tool.get("ankigen") if isinstance(tool, dict) else None
     if section is None:
         return Settings(file=file)
     return parse_settings(section, file=file, cwd=cwd)
@@ -125,6 +126,8 @@ def parse_settings(section: Any, *, file: Path, cwd: Path) -> Settings:
     ):
         raise ConfigError(f"{where}: 'topics' must be {KEYS['topics']}, e.g. {{ml = \"ML\"}}")
     sources = strings("sources")
+    if sources == ():
+        raise ConfigError(f"{where}: 'sources' is empty; name at least one folder or file")
     accept = strings("accept") or ()
     if unknown_codes := sorted(set(accept) - set(CODES)):
         raise ConfigError(

@@ -292,6 +292,8 @@ def load_lock(path: Path) -> Lock:
         return Lock()
     except UnicodeDecodeError as error:
         raise LockError(f"{path}:1: not UTF-8 ({error.reason})") from None
+    except OSError as error:  # a folder of that name, no permission, …
+        raise LockError(f"{path}:1: cannot read the lock file: {error.strerror}") from None
     lines = [line for line in text.splitlines() if line.strip()]
     if (fast := _load_well_formed(lines)) is not None:
         return fast
