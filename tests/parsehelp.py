@@ -14,9 +14,8 @@ _MD = new_markdown()
 
 def parse(text: str, *, topic: str = "notes", root: Path | None = None) -> Topic:
     base = root or Path("/nonexistent-notes-root")
-    source = SourceFile(
-        path=Path(f"{topic}.md"), root=base, topic=topic, text=textwrap.dedent(text).lstrip("\n")
-    )
+    path = Path(f"{topic}.md") if root is None else root / f"{topic}.md"
+    source = SourceFile(path=path, root=base, topic=topic, text=textwrap.dedent(text).lstrip("\n"))
     return parse_source(_MD, source)
 
 

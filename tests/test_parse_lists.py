@@ -457,3 +457,34 @@ def test_navigation_is_not_content():
     )
     assert prompts(topic) == ["What is overfitting?"]
     assert "Back to top" not in topic.questions[0].answer_html
+
+
+def test_obsidian_inline_syntax_reads_as_obsidian_shows_it(tmp_path):
+    (tmp_path / "attachments").mkdir()
+    (tmp_path / "attachments" / "scaled-dot.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    topic = parse(
+        """
+        **Why scale the dot product?**
+
+        The softmax ==saturates==; see [[Softmax|the softmax note]] and [[Attention#Heads]].
+
+        ![[scaled-dot.png|300]]
+
+        #todo #attention
+        """,
+        root=tmp_path,
+    )
+    (question,) = topic.questions
+    assert "<mark>saturates</mark>" in question.answer_html
+    assert "see the softmax note and Attention." in question.answer_html
+    assert "[[" not in question.answer_html and "#todo" not in question.answer_html
+    (image,) = question.media  # found by name anywhere under the notes, as Obsidian does
+    assert image.source == (tmp_path / "attachments" / "scaled-dot.png").resolve()
+    assert f'src="{image.name}"' in question.answer_html
+
+
+def test_bracketed_alt_text_is_still_a_markdown_image():
+    topic = parse(
+        "**复杂度？**\n\n从 ![[公式]](https://www.zhihu.com/equation?tex=O%28V%29) 降低\n"
+    )
+    assert "\\(O(V)\\)" in topic.questions[0].answer_html

@@ -36,6 +36,7 @@ from . import mathjax
 from .highlight import info_language, render_code
 from .media import resolve_image
 from .model import Diagnostics, MediaRef, SourceFile, SourceLocation
+from .obsidian import obsidian_plugin
 
 _KEY = "ankigen"
 
@@ -321,6 +322,7 @@ def new_markdown() -> MarkdownIt:
     dollarmath_plugin(md, double_inline=True)  # its block rule; the inline rule is ours
     md.inline.ruler.at("math_inline", _dollar_inline)
     _interrupting_math_block(md)
+    obsidian_plugin(md)
     rules: dict[str, Rule] = {
         "math_inline": _math_inline,
         "math_inline_double": _math_display_inline,

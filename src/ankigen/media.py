@@ -36,7 +36,7 @@ _IMAGE_TYPES = {
     "image/bmp": ".bmp",
     "image/avif": ".avif",
 }
-_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".avif"})
 _UNSAFE = re.compile(r"[^\w.-]+")  # Anki media names: no separators, nothing Windows rejects
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -90,6 +90,23 @@ def _note_dir(source: SourceFile) -> Path:
     return _resolved(source.path.absolute().parent)
 
 
+def new_build() -> None:
+    """Forget which images the notes folder holds: ``watch`` builds again after edits."""
+    _by_name.cache_clear()
+
+
+@lru_cache(maxsize=16)
+def _by_name(root: Path) -> dict[str, Path]:
+    """Image files under the notes root by name, for names that appear once only."""
+    seen: dict[str, list[Path]] = {}
+    for path in root.rglob("*"):
+        if path.suffix.lower() in IMAGE_SUFFIXES and not any(
+            part.startswith(".") for part in path.relative_to(root).parts
+        ):
+            seen.setdefault(path.name, []).append(path)
+    return {name: paths[0] for name, paths in seen.items() if len(paths) == 1}
+
+
 @lru_cache(maxsize=4096)
 def _resolved(path: Path) -> Path:
     """Folders of notes resolve the same way all build long; each resolve is a few syscalls."""
@@ -119,6 +136,10 @@ def resolve_local(src: str, source: SourceFile) -> Resolved:
             continue
         if real.is_file():
             return Resolved(src=None, media=_bundle(real, candidate.name))
+        # Obsidian finds "![[a.png]]" (and "![](a.png)") anywhere in the vault by name
+        bare_name = not given.is_absolute() and len(given.parts) == 1
+        if bare_name and (elsewhere := _by_name(real_root).get(given.name)) is not None:
+            return Resolved(src=None, media=_bundle(elsewhere, given.name))
     if refused is not None:
         return Resolved(
             src=None,
@@ -161,8 +182,8 @@ def fetch_remote(url: str, cache: Path, timeout: float = FETCH_TIMEOUT) -> Resol
         )
     suffix = Path(url_name).suffix.lower()
     if ctype in _IMAGE_TYPES:
-        suffix = suffix if suffix in _IMAGE_SUFFIXES else _IMAGE_TYPES[ctype]
-    elif not (ctype == "application/octet-stream" and suffix in _IMAGE_SUFFIXES):
+        suffix = suffix if suffix in IMAGE_SUFFIXES else _IMAGE_TYPES[ctype]
+    elif not (ctype == "application/octet-stream" and suffix in IMAGE_SUFFIXES):
         return Resolved(src=url, problem=f"not an image ({ctype}): {url}", code=_FETCH)
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / f"{key}{suffix}"

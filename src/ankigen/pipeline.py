@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import cache
+from . import cache, media
 from .identity import (
     LOCK_NAME,
     Lock,
@@ -86,6 +86,7 @@ def package_path(out_dir: Path, topic: str) -> Path:
 def build(config: BuildConfig, progress: Progress | None = None) -> Report:
     started = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
+    media.new_build()
     diagnostics: list[Diagnostic] = []
     note_type = load_note_type(config.template_dir)
 

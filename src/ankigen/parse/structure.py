@@ -40,6 +40,8 @@ _DISCLOSURE = re.compile(
     r"(?:\s*(?:<details[^>]*>|</details\s*>|<summary[^>]*>.*?</summary\s*>))+\s*", re.I | re.S
 )
 _LINK_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
+# "#todo #attention": Obsidian tags on a line of their own file the note; they are not content.
+_TAGS_ONLY = re.compile(r"^\s*(?:#[^\s#]+\s*)+$")
 # "[⬆ Back to top](#table-of-contents)": navigation inside the page, never content.
 _ANCHOR_ONLY = re.compile(r"^\s*\[[^\]]*\]\(#[^)]*\)\s*$")
 # <details><summary>What is the GIL?</summary>: the summary asks, the folded part answers.
@@ -183,7 +185,7 @@ class Walker:
             inline = block.inline(self.tokens)
             source = inline.content if inline else ""
             return source.strip().upper() in ("[TOC]", "[[TOC]]") or bool(
-                _ANCHOR_ONLY.match(source)
+                _ANCHOR_ONLY.match(source) or _TAGS_ONLY.match(source)
             )
         if block.kind in _LIST_KINDS:  # a table of contents: every item a link into the page
             return all(
