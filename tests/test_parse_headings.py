@@ -291,3 +291,25 @@ def test_a_typora_bold_with_a_trailing_space_is_still_a_label():
         """
     )
     assert prompts(topic) == ["Next"]
+
+
+def test_a_files_title_and_repository_sections_frame_the_notes_but_are_not_cards():
+    topic = parse(
+        """
+        # Machine Learning Interview Questions
+
+        A curated list of questions. PRs welcome!
+
+        ## Fundamentals
+
+        ### What is overfitting?
+
+        The model fits noise.
+
+        ## Contributing
+
+        Open a pull request.
+        """
+    )
+    assert prompts(topic) == ["What is overfitting?"]
+    assert topic.questions[0].path == ("Machine Learning Interview Questions", "Fundamentals")

@@ -40,6 +40,11 @@ _DISCLOSURE = re.compile(
     r"(?:\s*(?:<details[^>]*>|</details\s*>|<summary[^>]*>.*?</summary\s*>))+\s*", re.I | re.S
 )
 _LINK_ONLY = re.compile(r"^\s*(?:<?https?://\S+>?|\[[^\]]*\]\([^)]*\))\s*$")
+_FRAMING = re.compile(
+    r"\s*(?:table of contents|contents|toc|contributing|contributors?|license|licence"
+    r"|acknowledge?ments?|credits|changelog|about|目录|贡献|致谢|许可|许可证|关于)\s*",
+    re.I,
+)
 # "#todo #attention": Obsidian tags on a line of their own file the note; they are not content.
 _TAGS_ONLY = re.compile(r"^\s*(?:#[^\s#]+\s*)+$")
 # "[⬆ Back to top](#table-of-contents)": navigation inside the page, never content.
@@ -310,13 +315,14 @@ class Walker:
         """Split the top level by headings, nest sections by level, walk each body."""
         stack: list[tuple[int, tuple[str, ...]]] = []  # (heading level, path below it)
         body: list[Block] = []
-        heading: tuple[Title, tuple[str, ...]] | None = None
+        heading: tuple[Title, tuple[str, ...], bool] | None = None
+        first_heading = True
 
         def flush() -> None:
             if heading is None:
                 self.walk_body(body, (), problem_set=False)
             else:
-                self.walk_section(heading[0], heading[1], body)
+                self.walk_section(heading[0], heading[1], body, explains=heading[2])
 
         for block in blocks:
             if block.kind != "heading":
@@ -332,11 +338,17 @@ class Walker:
             while stack and stack[-1][0] >= level:
                 stack.pop()
             parent = stack[-1][1] if stack else ()
-            heading = (title, parent)
+            # A file's opening "# Title" and a repository's "## Contributing" frame the
+            # notes: their own text (an introduction, a how-to-help) is not a card.
+            framing = (level == 1 and first_heading) or bool(_FRAMING.fullmatch(title.text))
+            heading = (title, parent, not framing)
+            first_heading = False
             stack.append((level, (*parent, title.text)))
         flush()
 
-    def walk_section(self, title: Title, parent: tuple[str, ...], body: list[Block]) -> None:
+    def walk_section(
+        self, title: Title, parent: tuple[str, ...], body: list[Block], *, explains: bool = True
+    ) -> None:
         if asks(title):
             # The body is the answer; only a bold question further down starts another card.
             opened = Entry("question", title, parent)
@@ -344,7 +356,8 @@ class Walker:
             return
         problem_set = bool(_PROBLEM_SET.search(title.text))
         own = self.walk_body(body, (*parent, title.text), problem_set=problem_set)
-        self.entries.append(Entry("concept", title, parent, own))
+        if explains:
+            self.entries.append(Entry("concept", title, parent, own))
 
     def walk_body(
         self,
