@@ -488,3 +488,20 @@ def test_bracketed_alt_text_is_still_a_markdown_image():
         "**复杂度？**\n\n从 ![[公式]](https://www.zhihu.com/equation?tex=O%28V%29) 降低\n"
     )
     assert "\\(O(V)\\)" in topic.questions[0].answer_html
+
+
+def test_definition_lists_are_questions_or_concepts():
+    topic = parse(
+        """
+        ## Training tricks
+
+        Why use label smoothing?
+        : It prevents over-confident predictions.
+
+        Thrashing
+        : The system spends more time paging than executing.
+        """
+    )
+    assert prompts(topic) == ["Why use label smoothing?", "Training tricks › Thrashing"]
+    assert [q.kind for q in topic.questions] == [Kind.QUESTION, Kind.CONCEPT]
+    assert "over-confident" in topic.questions[0].answer_html

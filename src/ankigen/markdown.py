@@ -29,6 +29,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -319,6 +320,7 @@ def _dollar_inline(state: StateInline, silent: bool) -> bool:
 def new_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     front_matter_plugin(md)
+    deflist_plugin(md)  # "Term⏎: definition", as Obsidian and pandoc write glossaries
     dollarmath_plugin(md, double_inline=True)  # its block rule; the inline rule is ours
     md.inline.ruler.at("math_inline", _dollar_inline)
     _interrupting_math_block(md)

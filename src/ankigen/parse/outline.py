@@ -29,9 +29,9 @@ class Block:
         return self.synthetic if self.synthetic is not None else tokens[self.start : self.end]
 
     def inline(self, tokens: Sequence[Token]) -> Token | None:
-        """The inline token of a paragraph or heading."""
+        """The inline token of a paragraph, a heading or a definition list's term."""
         own = self.tokens(tokens)
-        if self.kind in ("paragraph", "heading") and len(own) == 3:
+        if self.kind in ("paragraph", "heading", "dt") and len(own) == 3:
             return own[1]
         return None
 

@@ -447,8 +447,12 @@ class Walker:
                 self.entries.append(Entry(kind, label, where, inner))
                 continue
             # a list right under a question answers it, even when its items ask things
-            if self.qa_list(block) and (current is None or current.child_path == context()):
+            free = current is None or current.child_path == context()
+            if free and self.qa_list(block):
                 self.walk_qa_list(block, context())
+                continue
+            if free and block.kind == "dl":
+                self.walk_definitions(block, context())
                 continue
             if block.kind in ("paragraph", "heading"):
                 bold = self.title_of(block, need_bold=True)
@@ -557,6 +561,17 @@ class Walker:
                 continue  # an unanswered remark among the questions, not a question itself
             asking = Entry("question", title, path, list(rest))
             self.entries.append(asking)
+
+    def walk_definitions(self, block: Block, path: tuple[str, ...]) -> None:
+        """``Term⏎: definition``: a question if the term asks, else a concept card."""
+        term: Title | None = None
+        for child in block.children:
+            if child.kind == "dt":
+                term = self.title_of(child, need_bold=False)
+            elif child.kind == "dd" and term is not None:
+                kind = "question" if asks(term) else "concept"
+                self.entries.append(Entry(kind, term, path, list(child.children)))
+                term = None
 
     def outline_runs(self, blocks: Sequence[Block]) -> set[int]:
         """Indexes of paragraphs in runs of three or more short one-line paragraphs."""
