@@ -176,12 +176,6 @@ def closing_line(report: Report) -> str:
     return line
 
 
-def text_report(report: Report, *, verbose: bool = False) -> str:
-    """Diagnostics, then the summary: what ``build`` prints."""
-    parts = [diagnostics_text(report), summary_text(report, verbose=verbose)]
-    return "\n".join(p for p in parts if p)
-
-
 # --- progress -------------------------------------------------------------------------------
 
 

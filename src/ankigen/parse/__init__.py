@@ -158,9 +158,8 @@ def _substantive(tokens: Sequence[Token], walker: Walker, blocks: Sequence[Block
     kept = [b for b in blocks if not walker.is_link_only(b)]
     if not kept:
         return False
-    return (
-        _rich(kept) or not rx.is_placeholder(_text(tokens, kept)) or "<img" in _text(tokens, kept)
-    )
+    text = _text(tokens, kept)
+    return _rich(kept) or not rx.is_placeholder(text) or "<img" in text
 
 
 def _aside(walker: Walker, block: Block) -> bool:
@@ -178,13 +177,9 @@ def _unlabel_answer(tokens: Sequence[Token], blocks: list[Block]) -> list[Block]
     if inline is None or not inline.children:
         return blocks
     children = rx.strip_leading(inline.children, rx.ANSWER_LABEL)
-    lead = [c for c in children if not (c.type == "text" and not c.content.strip())]
-    if (
-        len(lead) >= 3
-        and (lead[0].type, lead[2].type) == ("strong_open", "strong_close")
-        and rx.is_answer_head(lead[1].content)
-    ):  # "**Answer**: …"
-        children = rx.strip_leading(lead[3:], rx.LEADING_COLON)
+    bold = rx.leading_bold(children)
+    if bold is not None and rx.is_answer_head(bold[0]):  # "**Answer**: …"
+        children = rx.strip_leading(bold[1], rx.LEADING_COLON)
     if len(children) == len(inline.children) and children[:1] == inline.children[:1]:
         return blocks
     if not children:

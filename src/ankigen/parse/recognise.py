@@ -287,18 +287,26 @@ def strip_numbering(text: str) -> str:
     return NUMBERING.sub("", text, count=1)
 
 
+def leading_bold(children: Sequence[Token]) -> tuple[str, list[Token]] | None:
+    """``**label** rest…``: the bold words at the very start and the children after them."""
+    items = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if len(items) >= 3 and (items[0].type, items[1].type, items[2].type) == (
+        "strong_open",
+        "text",
+        "strong_close",
+    ):
+        return items[1].content, items[3:]
+    return None
+
+
 def strip_leading(children: list[Token], pattern: re.Pattern[str]) -> list[Token]:
     """Children with ``pattern`` removed from the start of the text, even when the prefix is
     bold on its own (``**Q:** What…``, ``**A:** …``)."""
     items = list(children)
     while items and items[0].type == "text" and not items[0].content.strip():
         items.pop(0)
-    if (
-        len(items) >= 3
-        and (items[0].type, items[1].type, items[2].type) == ("strong_open", "text", "strong_close")
-        and pattern.fullmatch(items[1].content + " ")
-    ):
-        items = items[3:]
+    if (bold := leading_bold(items)) is not None and pattern.fullmatch(bold[0] + " "):
+        items = bold[1]
     if items and items[0].type == "text":
         stripped = pattern.sub("", items[0].content, count=1)
         if stripped != items[0].content:

@@ -160,13 +160,10 @@ class Walker:
             first, after = rx.split_first_line(children)
             if after:
                 return first, after, line + 1
-        lead = [c for c in children if not (c.type == "text" and not c.content.strip())]
-        if (
-            len(lead) > 3
-            and (lead[0].type, lead[2].type) == ("strong_open", "strong_close")
-            and rx.plain_text(lead[1:2]).rstrip().endswith(("?", "？"))
-        ):
-            return lead[1:2], rx.strip_leading(lead[3:], _NOTHING), line
+        bold = rx.leading_bold(children)
+        if bold is not None and bold[1] and bold[0].rstrip().endswith(("?", "？")):
+            asked = Token("text", "", 0, content=bold[0])
+            return [asked], rx.strip_leading(bold[1], _NOTHING), line
         for index, child in enumerate(children):
             if child.type == "text" and " :: " in child.content:
                 before, _, behind = child.content.partition(" :: ")
