@@ -5,7 +5,9 @@ Each test is one sentence of the specification in ``ankigen.identity``'s docstri
 
 from __future__ import annotations
 
+import json
 import random
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,9 +18,11 @@ from hypothesis import strategies as st
 from ankigen.identity import (
     Assignment,
     Lock,
+    LockEntry,
     LockError,
     assign,
     build_time,
+    dump_lock,
     load_lock,
     normalise,
     save_lock,
@@ -80,6 +84,26 @@ def test_normalise_ignores_width_case_whitespace_and_punctuation() -> None:
     assert normalise("ＢＮ 有什么用？") == normalise("bn有什么用?") == "bn有什么用"
     assert normalise("What  is\tBias?") == "whatisbias"
     assert normalise("？？") == "??"  # nothing left: fall back to the folded text
+
+
+def _normalise_by_the_letter(text: str) -> str:
+    """The key rule of the identity docstring, one character at a time."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(
+        ch
+        for ch in folded
+        if unicodedata.category(ch)[0] not in "PZC" and not 0xFE00 <= ord(ch) <= 0xFE0F
+    )
+    return kept or "".join(folded.split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"))
+    | st.text(alphabet=st.characters(max_codepoint=127))
+)
+def test_normalise_fast_paths_agree_with_the_rule(text: str) -> None:
+    assert normalise(text) == _normalise_by_the_letter(text)
 
 
 def test_first_build_is_reproducible_without_a_lock() -> None:
@@ -284,6 +308,45 @@ def test_lock_round_trips_and_is_sorted_text(tmp_path: Path) -> None:
     assert lines[1].startswith('{"topic": "dl", "key": "什么是attention", "guid": ')
     assert len(lines) == 5
     assert sorted(tmp_path.iterdir()) == [path]  # no temp file left
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8")), min_size=1, max_size=6))
+def test_each_lock_line_is_the_json_of_its_entry(texts: list[str]) -> None:
+    entries = [
+        LockEntry(topic=t, key=f"{t}#{n}", guid=f"g{n}", mod=n, content_hash=t, deck=t, prompt=t)
+        for n, t in enumerate(texts)
+    ]
+    lines = dump_lock(Lock(entries=tuple(entries))).split("\n")[1:-1]
+    expected = sorted(
+        (
+            e.topic,
+            e.key,
+            json.dumps(
+                {
+                    "topic": e.topic,
+                    "key": e.key,
+                    "guid": e.guid,
+                    "mod": e.mod,
+                    "hash": e.content_hash,
+                    "deck": e.deck,
+                    "prompt": e.prompt,
+                },
+                ensure_ascii=False,
+            ),
+        )
+        for e in entries
+    )
+    assert lines == [line for _, _, line in expected]
+
+
+def test_a_prompt_with_a_unicode_line_separator_round_trips(tmp_path: Path) -> None:
+    # json.dumps(ensure_ascii=False) leaves U+2028 and U+0085 as they are; they are not line
+    # ends of the lock (str.splitlines() thinks they are).
+    lock = build([note("pasted\u2028text?"), note("next\x85line?")]).lock
+    path = tmp_path / "ankigen.lock"
+    save_lock(path, lock)
+    assert load_lock(path) == lock
 
 
 def test_missing_lock_is_empty(tmp_path: Path) -> None:

@@ -137,9 +137,6 @@ def _collection_bytes(
                 due=due,  # new cards are studied in the order of the notes
             )
         )
-    for deck in decks.values():
-        deck.add_model(model)  # so a deck without notes of its own (a parent) is valid too
-
     conn = sqlite3.connect(":memory:")
     try:
         cursor = conn.cursor()
@@ -147,9 +144,7 @@ def _collection_bytes(
             # genanki's HTML check is a heuristic; fields are rendered by our own renderer.
             warnings.filterwarnings("ignore", message="^Field contained the following invalid")
             # The timestamp becomes the note type's mod; notes and cards use their own.
-            genanki.Package(list(decks.values())).write_to_db(
-                cursor, note_type_mod, itertools.count()
-            )
+            _write_collection(cursor, list(decks.values()), model, note_type_mod)
         # genanki's collection row carries constants from 2015; stamp it from the input instead.
         epoch = max([note_type_mod, *(item.mod for item in notes)])
         cursor.execute(
@@ -159,6 +154,29 @@ def _collection_bytes(
         return conn.serialize()
     finally:
         conn.close()
+
+
+def _write_collection(
+    cursor: sqlite3.Cursor, decks: list[genanki.Deck], model: genanki.Model, model_mod: int
+) -> None:
+    """What ``genanki.Package.write_to_db`` does, with the deck and note type rows written once.
+
+    genanki's ``Deck.write_to_db`` re-reads and re-writes the collection's deck and note-type
+    JSON (templates and CSS included) for every deck; with a deck per section that was a third
+    of packaging time. The rows are the same: the decks in order, and the note type stamped
+    with the last deck's id, as genanki leaves it.
+    """
+    genanki.Package([]).write_to_db(cursor, model_mod, itertools.count())  # schema and col row
+    (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()
+    all_decks = json.loads(decks_json)
+    all_decks.update({str(deck.deck_id): deck.to_json() for deck in decks})
+    (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+    models = json.loads(models_json)
+    models[model.model_id] = model.to_json(model_mod, decks[-1].deck_id)
+    cursor.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(models)))
+    for deck in decks:
+        for note in deck.notes:
+            note.write_to_db(cursor, model_mod, deck.deck_id, None)
 
 
 def _write_entry(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
