@@ -173,7 +173,9 @@ def _write_collection(
     (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
     models = json.loads(models_json)
     models[model.model_id] = model.to_json(model_mod, decks[-1].deck_id)
-    cursor.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(models)))
+    cursor.execute(
+        "UPDATE col SET decks = ?, models = ?", (json.dumps(all_decks), json.dumps(models))
+    )
     for deck in decks:
         for note in deck.notes:
             note.write_to_db(cursor, model_mod, deck.deck_id, None)
