@@ -144,6 +144,45 @@ def test_a_changed_lock_deleted_package_or_other_options_rebuild(vault: Path) ->
     assert skipped(vault, deck_prefix="面试") == {"cv": False, "ml": False, "nlp": False}
 
 
+def test_a_no_op_rebuild_does_not_parse_the_lock(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache remembers a summary of the lock it was made against; while the lock file's
+    # bytes are the same, its entries are not read (they are most of a no-op's work).
+    build(config(vault))
+
+    def fail(path: Path) -> None:
+        raise AssertionError(f"{path} was parsed")
+
+    monkeypatch.setattr("ankigen.pipeline.load_lock", fail)
+    assert skipped(vault) == {"cv": True, "ml": True, "nlp": True}
+
+
+def test_a_lock_changed_for_one_topic_rebuilds_that_topic_only(vault: Path) -> None:
+    build(config(vault))
+    lock_file = vault / "notes" / LOCK_NAME
+    lines = lock_file.read_text(encoding="utf-8").split("\n")
+    # e.g. a merge that brought another machine's mod for one ml note
+    edited = [
+        line.replace('"mod": 1700000000', '"mod": 1700000001') if '"topic": "ml"' in line else line
+        for line in lines
+    ]
+    lock_file.write_text("\n".join(edited), encoding="utf-8")
+    assert skipped(vault) == {"cv": True, "ml": False, "nlp": True}
+    assert skipped(vault) == {"cv": True, "ml": True, "nlp": True}
+
+
+def test_a_skipped_topic_lists_its_notes_when_asked(vault: Path) -> None:
+    first = build(config(vault))
+    again = build(config(vault))
+    for before, after in zip(first.topics, again.topics, strict=True):
+        assert after.skipped
+        assert [
+            (n.guid, n.mod, n.note.prompt, n.note.deck, n.note.origin) for n in after.notes
+        ] == [(n.guid, n.mod, n.note.prompt, n.note.deck, n.note.origin) for n in before.notes]
+        assert {n.change for n in after.notes} == {Change.UNCHANGED}
+
+
 def test_a_damaged_cache_means_a_full_build(vault: Path) -> None:
     build(config(vault))
     (vault / "dist" / CACHE_NAME).write_text("{not json", encoding="utf-8")

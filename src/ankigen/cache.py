@@ -9,6 +9,12 @@ written. Anything unexpected (no cache, a damaged one, another version, a moved 
 changed image) means "build it": the cache can only make a build skip work, never change its
 output. Topics that reported any problem are never cached, so every warning is shown again on
 every build, and a skipped topic's report can honestly say "no problems, nothing changed".
+
+Two things keep a no-op rebuild of a big vault at a few percent of a full build: the cache
+remembers a summary of each lock it was made against (the file's digest and each topic's
+entries' digest), so the lock is parsed only when its bytes changed; and a skipped topic's
+note rows stay encoded until a report lists them (``--json``), since the summary table
+only needs their number.
 """
 
 from __future__ import annotations
@@ -18,14 +24,15 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from .identity import LockEntry
+from .identity import Lock, LockEntry
 from .model import (
     Change,
     Flag,
@@ -40,7 +47,7 @@ from .model import (
 )
 
 CACHE_NAME = ".ankigen-cache.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "genanki", "pygments", "pylatexenc")
 
 Stat = tuple[int, int]  # (size, mtime_ns): a file rewritten since is not the one we recorded
@@ -52,8 +59,40 @@ class CachedTopic:
     package: str | None  # path of the package written, None when the topic had no notes
     package_stat: Stat | None
     media: tuple[tuple[str, Stat], ...]  # bundled images and their stats
-    notes: tuple[dict[str, Any], ...]  # guid, prompt, deck, tags, line: enough for the report
+    cards: int
+    concepts: int
+    rows: str  # JSON: per note [guid, mod, prompt, deck, tags, line, [[name, path], ...]]
     unanswered: tuple[dict[str, Any], ...]  # prompt, path, flags, line
+
+
+@dataclass(frozen=True, slots=True)
+class LockSummary:
+    """What a topic's cache key needs from a lock, without the lock's 20,000 entries."""
+
+    digest: str  # sha256 of the lock file's bytes; "" when there is no file
+    note_type: tuple[str | None, int | None]  # the lock's note type digest and mod
+    topics: Mapping[str, str]  # topic -> lock_digest of its entries
+
+
+def file_digest(path: Path) -> str | None:
+    """sha256 of a lock file's bytes: "" when there is none, None when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        return None
+
+
+def summarise(lock: Lock, digest: str) -> LockSummary:
+    by_topic: dict[str, list[LockEntry]] = defaultdict(list)
+    for entry in lock.entries:
+        by_topic[entry.topic].append(entry)
+    return LockSummary(
+        digest=digest,
+        note_type=(lock.note_type_digest, lock.note_type_mod),
+        topics={topic: lock_digest(entries) for topic, entries in by_topic.items()},
+    )
 
 
 def _stat(path: Path) -> Stat | None:
@@ -97,8 +136,8 @@ def lock_digest(entries: Iterable[LockEntry]) -> str:
 def input_key(
     source: SourceFile,
     *,
-    lock_entries: Iterable[LockEntry],
-    note_type: tuple[str, str | None, int | None],
+    lock: LockSummary,
+    note_type_digest: str,
     options: Mapping[str, Any],
 ) -> str:
     """Digest of everything a topic's package depends on, except its images' bytes."""
@@ -109,8 +148,8 @@ def input_key(
         "path": source.path.as_posix(),
         "root": source.root.as_posix(),
         "topic": source.topic,
-        "note_type": list(note_type),  # templates now; digest and mod in the lock
-        "lock": lock_digest(lock_entries),
+        "note_type": [note_type_digest, *lock.note_type],  # templates now; digest, mod in lock
+        "lock": lock.topics.get(source.topic, _NO_ENTRIES),
         "options": options,
     }
     h.update(json.dumps(header, sort_keys=True, ensure_ascii=False, default=str).encode())
@@ -119,37 +158,59 @@ def input_key(
     return h.hexdigest()
 
 
-def load_cache(out_dir: Path) -> dict[str, CachedTopic]:
-    """Topic name -> record; a missing or unreadable cache is an empty one."""
+_NO_ENTRIES = lock_digest(())
+
+
+def load_cache(out_dir: Path) -> tuple[dict[str, CachedTopic], dict[str, LockSummary]]:
+    """Topic name -> record, and lock path -> summary; a missing or unreadable cache is empty."""
     try:
         data = json.loads((out_dir / CACHE_NAME).read_text(encoding="utf-8"))
         if data.get("version") != CACHE_VERSION:
-            return {}
-        return {
+            return {}, {}
+        records = {
             name: CachedTopic(
                 key=item["key"],
                 package=item["package"],
                 package_stat=tuple(item["package_stat"]) if item["package_stat"] else None,
                 media=tuple((path, (stat[0], stat[1])) for path, stat in item["media"]),
-                notes=tuple(item["notes"]),
+                cards=item["cards"],
+                concepts=item["concepts"],
+                rows=item["rows"],
                 unanswered=tuple(item["unanswered"]),
             )
             for name, item in data["topics"].items()
         }
+        locks = {
+            path: LockSummary(
+                digest=item["digest"],
+                note_type=(item["note_type"][0], item["note_type"][1]),
+                topics=item["topics"],
+            )
+            for path, item in data["locks"].items()
+        }
+        return records, locks
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return {}  # any doubt: rebuild everything
+        return {}, {}  # any doubt: rebuild everything
 
 
-def save_cache(out_dir: Path, records: Mapping[str, CachedTopic]) -> None:
+def save_cache(
+    out_dir: Path, records: Mapping[str, CachedTopic], locks: Mapping[str, LockSummary]
+) -> None:
     payload = {
         "version": CACHE_VERSION,
+        "locks": {
+            path: {"digest": s.digest, "note_type": list(s.note_type), "topics": dict(s.topics)}
+            for path, s in sorted(locks.items())
+        },
         "topics": {
             name: {
                 "key": r.key,
                 "package": r.package,
                 "package_stat": list(r.package_stat) if r.package_stat else None,
                 "media": [[path, list(stat)] for path, stat in r.media],
-                "notes": list(r.notes),
+                "cards": r.cards,
+                "concepts": r.concepts,
+                "rows": r.rows,
                 "unanswered": list(r.unanswered),
             }
             for name, r in sorted(records.items())
@@ -192,23 +253,26 @@ def record(
         if stat is None:
             return None
         media[ref.source.as_posix()] = stat
+    rows = [
+        [
+            item.guid,
+            item.mod,
+            item.note.prompt,
+            item.note.deck,
+            list(item.note.tags),
+            item.note.origin.line,
+            [[ref.name, ref.source.as_posix()] for ref in item.note.media],
+        ]
+        for item in notes
+    ]
     return CachedTopic(
         key=key,
         package=package.as_posix() if package is not None else None,
         package_stat=package_stat,
         media=tuple(sorted(media.items())),
-        notes=tuple(
-            {
-                "guid": item.guid,
-                "mod": item.mod,
-                "prompt": item.note.prompt,
-                "deck": item.note.deck,
-                "tags": list(item.note.tags),
-                "line": item.note.origin.line,
-                "media": [[ref.name, ref.source.as_posix()] for ref in item.note.media],
-            }
-            for item in notes
-        ),
+        cards=len(notes),
+        concepts=sum(1 for item in notes if "concept" in item.note.tags),
+        rows=json.dumps(rows, ensure_ascii=False, separators=(",", ":")),
         unanswered=tuple(
             {
                 "prompt": u.prompt,
@@ -221,30 +285,64 @@ def record(
     )
 
 
-def skipped_result(source: SourceFile, record: CachedTopic) -> TopicResult:
-    """The report's view of a topic left as it was: every note unchanged, no problems.
-
-    The notes carry identity, deck, tags and location but no fields: nothing reads a
-    skipped topic's card HTML (a preview or check builds without the cache).
+class CachedNotes(Sequence[IdentifiedNote]):
+    """A skipped topic's notes, decoded from the cache only if a report lists them: the
+    summary table needs only how many there are (every one unchanged) and how many are
+    concept cards. The notes carry identity, deck, tags and location but no fields:
+    nothing reads a skipped topic's card HTML (preview and check build without the cache).
     """
+
+    def __init__(self, source: SourceFile, record: CachedTopic) -> None:
+        self.concepts = record.concepts
+        self._count = record.cards
+        self._source = source
+        self._rows = record.rows
+        self._notes: tuple[IdentifiedNote, ...] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> IdentifiedNote: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[IdentifiedNote]: ...
+    def __getitem__(self, index: int | slice) -> IdentifiedNote | Sequence[IdentifiedNote]:
+        return self._decoded()[index]
+
+    def __iter__(self) -> Iterator[IdentifiedNote]:
+        return iter(self._decoded())
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _decoded(self) -> tuple[IdentifiedNote, ...]:
+        if self._notes is None:
+            topic, where = self._source.topic, self._source.path
+            self._notes = tuple(
+                IdentifiedNote(
+                    note=Note(
+                        topic=topic,
+                        deck=deck,
+                        prompt=prompt,
+                        fields=(),
+                        tags=tuple(tags),
+                        origin=SourceLocation(where, line),
+                        media=tuple(MediaRef(name, Path(path)) for name, path in media),
+                    ),
+                    guid=guid,
+                    mod=mod,
+                    change=Change.UNCHANGED,
+                )
+                for guid, mod, prompt, deck, tags, line, media in json.loads(self._rows)
+            )
+        return self._notes
+
+
+def skipped_result(source: SourceFile, record: CachedTopic) -> TopicResult:
+    """The report's view of a topic left as it was: every note unchanged, no problems."""
     where = source.path
-    notes = tuple(
-        IdentifiedNote(
-            note=Note(
-                topic=source.topic,
-                deck=item["deck"],
-                prompt=item["prompt"],
-                fields=(),
-                tags=tuple(item["tags"]),
-                origin=SourceLocation(where, item["line"]),
-                media=tuple(MediaRef(name, Path(path)) for name, path in item["media"]),
-            ),
-            guid=item["guid"],
-            mod=item["mod"],
-            change=Change.UNCHANGED,
-        )
-        for item in record.notes
-    )
     unanswered = tuple(
         Unanswered(
             topic=source.topic,
@@ -257,4 +355,6 @@ def skipped_result(source: SourceFile, record: CachedTopic) -> TopicResult:
     )
     topic = Topic(name=source.topic, source=where, unanswered=unanswered)
     package = Path(record.package) if record.package is not None else None
-    return TopicResult(topic=topic, notes=notes, package=package, skipped=True)
+    return TopicResult(
+        topic=topic, notes=CachedNotes(source, record), package=package, skipped=True
+    )

@@ -6,6 +6,7 @@ from one of these to the next, so a value can be built in a test with one line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -178,7 +179,7 @@ class TopicResult:
     """What the build did with one topic, for the report."""
 
     topic: Topic
-    notes: tuple[IdentifiedNote, ...] = ()
+    notes: Sequence[IdentifiedNote] = ()  # a skipped topic's are decoded from the cache lazily
     removed: tuple[RemovedNote, ...] = ()
     package: Path | None = None
     diagnostics: tuple[Diagnostic, ...] = ()

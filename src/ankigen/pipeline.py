@@ -30,7 +30,6 @@ from .identity import (
     LOCK_NAME,
     Keyed,
     Lock,
-    LockEntry,
     LockError,
     assign,
     build_time,
@@ -132,14 +131,16 @@ def _build(config: BuildConfig, progress: Progress | None) -> Report:
     # One lock per notes root; the cache decides which topics need parsing at all.
     roots = _Roots(config, note_type, diagnostics)
     use_cache = config.write and config.incremental
-    records = cache.load_cache(config.out_dir) if use_cache else {}
+    records, summaries = cache.load_cache(config.out_dir) if use_cache else ({}, {})
     skipped: dict[Path, TopicResult] = {}
     for source in sources:
-        lock = roots.lock(source.root)
-        if lock is None or not use_cache:
-            continue
         cached = records.get(source.topic)
-        if cached is not None and cache.still_valid(cached, _key(source, lock, config, note_type)):
+        if cached is None:
+            continue
+        summary = roots.summary(source.root, summaries)
+        if summary is not None and cache.still_valid(
+            cached, _key(source, summary, config, note_type)
+        ):
             skipped[source.path] = cache.skipped_result(source, cached)
 
     to_parse = [s for s in sources if s.path not in skipped]
@@ -167,8 +168,9 @@ def _build(config: BuildConfig, progress: Progress | None) -> Report:
     if use_cache:
         present = {source.topic for source in sources}
         kept = {t: r for t, r in new_records.items() if t in present}
-        if kept != records:  # a no-op build writes nothing at all
-            cache.save_cache(config.out_dir, kept)
+        locks = {**summaries, **roots.summaries_after()}
+        if kept != records or locks != summaries:  # a no-op build writes nothing at all
+            cache.save_cache(config.out_dir, kept, locks)
 
     if config.accept:
         results = [_accepted(result, config.accept) for result in results]
@@ -194,7 +196,9 @@ def _accepted(result: TopicResult, accept: frozenset[str]) -> TopicResult:
     return replace(result, topic=topic, diagnostics=_notes_for(result.diagnostics, accept))
 
 
-def _key(source: SourceFile, lock: Lock, config: BuildConfig, note_type: NoteType) -> str:
+def _key(
+    source: SourceFile, lock: cache.LockSummary, config: BuildConfig, note_type: NoteType
+) -> str:
     """The cache key of a topic's package, given the lock it would be built against."""
     options = {
         "deck_prefix": config.deck_prefix,
@@ -204,28 +208,7 @@ def _key(source: SourceFile, lock: Lock, config: BuildConfig, note_type: NoteTyp
         "template_dir": str(config.template_dir) if config.template_dir else None,
         "out_dir": str(config.out_dir),
     }
-    return cache.input_key(
-        source,
-        lock_entries=_entries_by_topic(lock).get(source.topic, ()),
-        note_type=(note_type.digest, lock.note_type_digest, lock.note_type_mod),
-        options=options,
-    )
-
-
-_GROUPED: dict[int, tuple[Lock, dict[str, list[LockEntry]]]] = {}
-
-
-def _entries_by_topic(lock: Lock) -> dict[str, list[LockEntry]]:
-    """A lock's entries per topic, grouped once per lock object (a vault has thousands)."""
-    known = _GROUPED.get(id(lock))
-    if known is not None and known[0] is lock:
-        return known[1]
-    grouped: dict[str, list[LockEntry]] = defaultdict(list)
-    for entry in lock.entries:
-        grouped[entry.topic].append(entry)
-    _GROUPED.clear()  # keep only the latest lock: the builds of one process reuse nothing else
-    _GROUPED[id(lock)] = (lock, grouped)
-    return grouped
+    return cache.input_key(source, lock=lock, note_type_digest=note_type.digest, options=options)
 
 
 # --- parsing, serial or in worker processes ---------------------------------------------------
@@ -321,7 +304,8 @@ def _parse_options(config: BuildConfig) -> dict[str, Any]:
 
 
 class _Roots:
-    """Each notes root's lock, loaded once; a damaged lock is one error, not one per topic."""
+    """Each notes root's lock, loaded once and only if needed; a damaged lock is one error,
+    not one per topic."""
 
     def __init__(
         self, config: BuildConfig, note_type: NoteType, diagnostics: list[Diagnostic]
@@ -330,8 +314,11 @@ class _Roots:
         self.note_type = note_type
         self.diagnostics = diagnostics
         self._locks: dict[Path, Lock | None] = {}
+        self._summaries: dict[Path, cache.LockSummary | None] = {}
         self.note_type_mods: dict[Path, int] = {}
-        self.saved: dict[Path, Lock] = {}
+        self.saved: dict[Path, Lock] = {}  # the lock each built root has now
+        self.untouched: set[Path] = set()  # roots whose every topic was up to date
+        self._after: dict[Path, cache.LockSummary | None] = {}
 
     @staticmethod
     def lock_path(root: Path) -> Path:
@@ -347,6 +334,50 @@ class _Roots:
                 )
                 self._locks[root] = None
         return self._locks[root]
+
+    def summary(self, root: Path, cached: dict[str, cache.LockSummary]) -> cache.LockSummary | None:
+        """The lock's summary: the cached one while the file's bytes are unchanged (no
+        parsing), else made from the parsed lock; None if the lock is damaged."""
+        if root not in self._summaries:
+            path = self.lock_path(root)
+            digest = cache.file_digest(path)
+            known = cached.get(path.as_posix())
+            if known is not None and digest is not None and known.digest == digest:
+                self._summaries[root] = known
+            else:
+                lock = self.lock(root)
+                self._summaries[root] = (
+                    None if lock is None or digest is None else cache.summarise(lock, digest)
+                )
+        return self._summaries[root]
+
+    def summary_before(self, root: Path) -> cache.LockSummary | None:
+        return self._summaries.get(root)
+
+    def summary_after(self, root: Path) -> cache.LockSummary | None:
+        """The summary of the lock a build left in place (for the next build's keys)."""
+        if root not in self._after:
+            self._after[root] = self._summary_after(root)
+        return self._after[root]
+
+    def _summary_after(self, root: Path) -> cache.LockSummary | None:
+        if root in self.untouched:
+            return self._summaries.get(root)
+        lock = self.saved.get(root)
+        if lock is None:
+            return None
+        if lock is self._locks.get(root) and self._summaries.get(root) is not None:
+            return self._summaries[root]  # built, but the lock did not change
+        digest = cache.file_digest(self.lock_path(root))
+        return None if digest is None else cache.summarise(lock, digest)
+
+    def summaries_after(self) -> dict[str, cache.LockSummary]:
+        """Lock path -> summary, for every root this build saw a sound lock of."""
+        found = {}
+        for root in {*self.saved, *self.untouched}:
+            if (summary := self.summary_after(root)) is not None:
+                found[self.lock_path(root).as_posix()] = summary
+        return found
 
 
 def _present_topics(root: Path, config: BuildConfig) -> set[str]:
@@ -410,6 +441,13 @@ def _build_root(
     now: int,
 ) -> list[TopicResult]:
     config, note_type = roots.config, roots.note_type
+    if all(s.path in skipped for s in members):
+        # Every topic is up to date: unless the lock names a topic whose file is gone (its
+        # notes must be reported removed), there is nothing to identify or write.
+        summary = roots.summary_before(root)
+        if summary is not None and set(summary.topics) <= {s.topic for s in members}:
+            roots.untouched.add(root)
+            return [skipped[s.path] for s in members]
     lock = roots.lock(root)
     if lock is None:
         return [TopicResult(topic=parsed[s.path].topic) for s in members if s.path in parsed]
@@ -548,7 +586,7 @@ def _remember(
         if source.path in skipped and result is skipped.get(source.path):
             continue  # left as it was: its record stands
         records.pop(source.topic, None)
-        lock = roots.saved.get(source.root)
+        lock = roots.summary_after(source.root)
         if result is None or lock is None or source.path in troubled:
             continue
         if result.topic.diagnostics or result.diagnostics:

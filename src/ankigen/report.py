@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any, TextIO
 
+from .cache import CachedNotes
 from .model import Change, Diagnostic, Level, Report, TopicResult
 
 EXIT_OK = 0
@@ -32,11 +33,13 @@ def exit_code(report: Report, *, strict: bool) -> int:
 
 
 def counts(result: TopicResult) -> Counter[str]:
-    found: Counter[str] = Counter(item.change.value for item in result.notes)
+    if isinstance(result.notes, CachedNotes):  # skipped: all unchanged, no need to decode
+        found: Counter[str] = Counter(unchanged=len(result.notes), concepts=result.notes.concepts)
+    else:
+        found = Counter(item.change.value for item in result.notes)
+        # From the tag, not topic.questions: the parse stage hands questions over as notes.
+        found["concepts"] = sum(1 for item in result.notes if "concept" in item.note.tags)
     found["cards"] = len(result.notes)
-    # From the tag, not topic.questions: a topic skipped by an incremental build has notes
-    # but no parsed questions.
-    found["concepts"] = sum(1 for item in result.notes if "concept" in item.note.tags)
     found["unanswered"] = len(result.topic.unanswered)
     found["removed"] = len(result.removed)
     for d in (*result.topic.diagnostics, *result.diagnostics):
@@ -108,7 +111,7 @@ def changes_text(report: Report, *, verbose: bool = False) -> str:
     ``verbose``, every new and changed note too."""
     lines: list[str] = []
     for result in report.topics:
-        for item in result.notes:
+        for item in () if result.skipped else result.notes:  # a skipped topic changed nothing
             if item.change is Change.REMATCHED:
                 lines.append(
                     f"{item.note.origin}: note: kept the note of {item.previous_prompt!r} "
