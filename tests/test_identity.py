@@ -24,6 +24,7 @@ from ankigen.identity import (
     build_time,
     dump_lock,
     load_lock,
+    load_lock_topics,
     normalise,
     save_lock,
 )
@@ -347,6 +348,79 @@ def test_a_prompt_with_a_unicode_line_separator_round_trips(tmp_path: Path) -> N
     path = tmp_path / "ankigen.lock"
     save_lock(path, lock)
     assert load_lock(path) == lock
+
+
+# --- reading only the topics a build touches ---------------------------------------------
+
+VAULT = [
+    *BASE,
+    note("什么是 attention？", topic="dl"),
+    note("什么是残差连接？", topic="dl"),
+    note('What is a "token"?', topic='nlp \\ "quoted"'),
+    note("什么是卷积？", topic="cv"),
+]
+
+
+def saved(tmp_path: Path, notes: list[Note]) -> tuple[Path, Lock]:
+    lock = build(notes).lock
+    path = tmp_path / "ankigen.lock"
+    save_lock(path, lock)
+    return path, lock
+
+
+def topics_of(lock: Lock) -> set[str]:
+    return {e.topic for e in lock.entries}
+
+
+def test_reading_some_topics_keeps_the_other_lines_verbatim(tmp_path: Path) -> None:
+    path, full = saved(tmp_path, VAULT)
+    part = load_lock_topics(path, {"dl"}, topics_of(full))
+    assert [e.topic for e in part.entries] == ["dl", "dl"]
+    assert part.others is not None and part.others.topics == topics_of(full) - {"dl"}
+    assert dump_lock(part) == path.read_text(encoding="utf-8")
+
+
+def test_an_edit_gives_the_same_lock_whether_all_or_some_topics_were_read(
+    tmp_path: Path,
+) -> None:
+    path, full = saved(tmp_path, VAULT)
+    edited = [
+        note("什么是 attention 机制？", "改过的答案", topic="dl"),  # appended clause
+        note("什么是层归一化？", topic="dl"),  # new; the residual question is removed
+    ]
+    part = load_lock_topics(path, {"dl"}, topics_of(full))
+    whole = build(edited, full, now=T0 + 9, topics_built={"dl"})
+    some = build(edited, part, now=T0 + 9, topics_built={"dl"})
+    assert some.notes == whole.notes and some.removed == whole.removed
+    assert dump_lock(some.lock) == dump_lock(whole.lock)
+
+
+def test_a_new_guid_avoids_the_guids_of_topics_not_read(tmp_path: Path) -> None:
+    first = build([note("什么是 dropout？", topic="dl")]).lock
+    taken = first.entries[0].guid  # what a new "dropout" note in topic dl would get...
+    squatter = LockEntry(
+        topic="zz", key="x", guid=taken, mod=T0, content_hash="h", deck="zz", prompt="x"
+    )  # ...held by an unread topic's note
+    path = tmp_path / "ankigen.lock"
+    save_lock(path, Lock(entries=(squatter,), note_type_digest=NOTE_TYPE.digest, note_type_mod=T0))
+    part = load_lock_topics(path, {"dl"}, {"zz"})
+    assert part.entries == () and part.others is not None
+    result = build([note("什么是 dropout？", topic="dl")], part, topics_built={"dl"})
+    assert result.notes[0].guid != taken
+
+
+def test_a_lock_that_does_not_match_its_summary_is_read_whole(tmp_path: Path) -> None:
+    path, full = saved(tmp_path, VAULT)
+    # "every" misses a topic: the blocks do not tile the file, so nothing is trusted
+    part = load_lock_topics(path, {"dl"}, topics_of(full) - {"cv"})
+    assert part == load_lock(path) and part.others is None
+
+
+def test_building_a_topic_whose_entries_were_not_read_is_refused(tmp_path: Path) -> None:
+    path, full = saved(tmp_path, VAULT)
+    part = load_lock_topics(path, {"dl"}, topics_of(full))
+    with pytest.raises(ValueError, match="not read"):
+        build([note("什么是卷积？", topic="cv")], part, topics_built={"cv"})
 
 
 def test_missing_lock_is_empty(tmp_path: Path) -> None:

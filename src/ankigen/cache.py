@@ -84,14 +84,19 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
-def summarise(lock: Lock, digest: str) -> LockSummary:
+def summarise(lock: Lock, digest: str, before: LockSummary | None = None) -> LockSummary:
+    """``lock``'s summary; the digests of topics it kept unread (``lock.others``, verbatim
+    lines) are ``before``'s: those of the lock it was read from."""
     by_topic: dict[str, list[LockEntry]] = defaultdict(list)
     for entry in lock.entries:
         by_topic[entry.topic].append(entry)
+    topics = {topic: lock_digest(entries) for topic, entries in by_topic.items()}
+    if lock.others is not None:
+        if before is None:
+            raise ValueError("a partly read lock needs the summary of the lock it came from")
+        topics.update({topic: before.topics[topic] for topic in lock.others.topics})
     return LockSummary(
-        digest=digest,
-        note_type=(lock.note_type_digest, lock.note_type_mod),
-        topics={topic: lock_digest(entries) for topic, entries in by_topic.items()},
+        digest=digest, note_type=(lock.note_type_digest, lock.note_type_mod), topics=topics
     )
 
 

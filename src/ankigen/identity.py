@@ -57,12 +57,13 @@ import hashlib
 import json
 import operator
 import os
+import re
 import tempfile
 import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -120,11 +121,56 @@ _LOCK_LINE = (  # json.dumps of an entry's record, given its values already enco
 )
 
 
+class OtherTopics:
+    """The lock lines of topics a build does not touch, kept verbatim (``load_lock_topics``).
+
+    A one-file edit in a 20,000-note vault would otherwise spend most of its time parsing
+    and re-encoding 20,000 lines it does not change.
+    """
+
+    __slots__ = ("_guids", "blocks")
+
+    def __init__(self, blocks: Sequence[tuple[str, str]]) -> None:
+        self.blocks = tuple(blocks)  # (topic, its lines, each ending in "\n"), topics sorted
+        self._guids: frozenset[str] | None = None
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return frozenset(topic for topic, _ in self.blocks)
+
+    def guids(self) -> frozenset[str]:
+        """Every GUID in these lines: what a new GUID must not be (read when one is needed).
+
+        A pattern is exact here: the lines are ankigen's own encoding, in which a quote
+        inside a value is always escaped, so ``"guid": "`` occurs only as the field itself.
+        """
+        if self._guids is None:
+            self._guids = frozenset(
+                json.loads(f'"{raw}"')
+                for _, text in self.blocks
+                for raw in _GUID_FIELD.findall(text)
+            )
+        return self._guids
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OtherTopics) and self.blocks == other.blocks
+
+    def __hash__(self) -> int:
+        return hash(self.blocks)
+
+    def __repr__(self) -> str:
+        return f"OtherTopics({len(self.blocks)} topics)"
+
+
+_GUID_FIELD = re.compile(r'"guid": "((?:[^"\\]|\\.)*)"')
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lock:
     entries: tuple[LockEntry, ...] = ()
     note_type_digest: str | None = None
     note_type_mod: int | None = None
+    others: OtherTopics | None = None  # topics not read (load_lock_topics), kept verbatim
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -396,6 +442,54 @@ def load_lock(path: Path) -> Lock:
     return Lock(entries=tuple(entries), note_type_digest=digest, note_type_mod=mod)
 
 
+def _prefix(topic: str) -> str:
+    """How each line of a topic starts in a lock ankigen wrote."""
+    return '{"topic": ' + json.dumps(topic, ensure_ascii=False) + ', "key": '
+
+
+def load_lock_topics(path: Path, wanted: Collection[str], every: Collection[str]) -> Lock:
+    """Read the entries of the ``wanted`` topics only, keeping the other topics' lines verbatim.
+
+    Only for a lock known to be sound: byte for byte one an earlier build parsed, which
+    found ``every`` topic in it (the build cache records its digest and topics). Its lines
+    are sorted by topic, so each topic's lines are one block that starts with the topic's
+    prefix at a line start (a quote inside a value is always escaped, so no value can
+    contain one). If the blocks do not tile the file exactly, the whole lock is read.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return load_lock(path)  # says what is wrong
+    header, _, body = text.partition("\n")
+    order = sorted(every)
+    starts: list[int] = []
+    for topic in order:
+        found = body.find(_prefix(topic), starts[-1] + 1 if starts else 0)
+        if found == -1 or (found > 0 and body[found - 1] != "\n"):
+            return load_lock(path)
+        starts.append(found)
+    if (starts[:1] or [0]) != [0] or (not order and body.strip()):
+        return load_lock(path)
+    blocks = [
+        (topic, body[start:end])
+        for topic, start, end in zip(order, starts, [*starts[1:], len(body)], strict=True)
+    ]
+    if not all(block.endswith("\n") for _, block in blocks):
+        return load_lock(path)
+    picked = [
+        (topic, [line for line in block.split("\n") if line])
+        for topic, block in blocks
+        if topic in wanted
+    ]
+    if not all(line.startswith(_prefix(t)) for t, lines in picked for line in lines):
+        return load_lock(path)
+    parsed = _load_well_formed([header, *(line for _, lines in picked for line in lines)])
+    if parsed is None:
+        return load_lock(path)
+    others = [(topic, block) for topic, block in blocks if topic not in wanted]
+    return replace(parsed, others=OtherTopics(others) if others else None)
+
+
 def dump_lock(lock: Lock) -> str:
     """The lock file's text: a header, then one sorted line per note."""
     note_type = (
@@ -405,6 +499,24 @@ def dump_lock(lock: Lock) -> str:
     )
     lines = [json.dumps({"ankigen_lock": LOCK_VERSION, "note_type": note_type})]
     entries = sorted(lock.entries, key=_LOCK_ORDER)
+    if lock.others is not None:
+        return _merged(lines[0], _entry_lines(entries), entries, lock.others)
+    return "\n".join([*lines, *_entry_lines(entries)]) + "\n"
+
+
+def _merged(header: str, lines: list[str], entries: list[LockEntry], others: OtherTopics) -> str:
+    """Parsed topics' lines and the verbatim blocks of the others, in topic order."""
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for entry, line in zip(entries, lines, strict=True):
+        blocks[entry.topic].append(line + "\n")
+    every = [(topic, "".join(block)) for topic, block in blocks.items()]
+    every += others.blocks
+    every.sort(key=operator.itemgetter(0))
+    return header + "\n" + "".join(block for _, block in every)
+
+
+def _entry_lines(entries: list[LockEntry]) -> list[str]:
+    lines = []
     # One json.dumps for every string of every entry, not one per entry (3x faster for a
     # vault's 20,000 lines). The "\n" separator cannot occur inside an encoded string, so
     # splitting on it gives each value back; the lines are exactly what json.dumps(record,
@@ -416,7 +528,7 @@ def dump_lock(lock: Lock) -> str:
     for n, entry in enumerate(entries):
         topic, key, guid, content_hash, deck, prompt = encoded[6 * n : 6 * n + 6]
         lines.append(_LOCK_LINE % (topic, key, guid, entry.mod, content_hash, deck, prompt))
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def save_lock(path: Path, lock: Lock) -> None:
@@ -569,6 +681,15 @@ def assign(
     untouched (incremental builds). For a renamed file to keep its GUIDs in an incremental
     build, include the old topic name too.
     """
+    if lock.others is not None:
+        unread = lock.others.topics & {
+            *(topics_built or ()),
+            *(n.note.topic if isinstance(n, Keyed) else n.topic for n in notes),
+        }
+        if unread:
+            raise ValueError(
+                f"topics {sorted(unread)} are built but their lock entries were not read"
+            )
     diagnostics = Diagnostics()
     pending = _keys(notes, diagnostics)
     by_topic: dict[str, list[_Pending]] = defaultdict(list)
@@ -605,6 +726,8 @@ def assign(
 
     # GUIDs a new note must not take: every GUID the lock or this build already uses.
     taken = {e.guid for e in lock.entries} | claimed
+    if lock.others is not None and any(p.entry is None for p in pending):
+        taken |= lock.others.guids()
     identified: list[IdentifiedNote] = []
     new_entries: list[LockEntry] = []
     for p in pending:
@@ -658,6 +781,7 @@ def assign(
         entries=tuple(sorted([*kept, *new_entries], key=_LOCK_ORDER)),
         note_type_digest=note_type.digest,
         note_type_mod=note_type_mod,
+        others=lock.others,
     )
     return Assignment(
         notes=tuple(identified),

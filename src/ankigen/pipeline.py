@@ -19,7 +19,7 @@ import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +35,7 @@ from .identity import (
     build_time,
     keyed,
     load_lock,
+    load_lock_topics,
     save_lock,
 )
 from .markdown import new_markdown
@@ -129,15 +130,15 @@ def _build(config: BuildConfig, progress: Progress | None) -> Report:
     sources, clashing = _drop_duplicate_topics(sources, diagnostics, config.out_dir)
 
     # One lock per notes root; the cache decides which topics need parsing at all.
-    roots = _Roots(config, note_type, diagnostics)
     use_cache = config.write and config.incremental
     records, summaries = cache.load_cache(config.out_dir) if use_cache else ({}, {})
+    roots = _Roots(config, note_type, diagnostics, summaries)
     skipped: dict[Path, TopicResult] = {}
     for source in sources:
         cached = records.get(source.topic)
         if cached is None:
             continue
-        summary = roots.summary(source.root, summaries)
+        summary = roots.summary(source.root)
         if summary is not None and cache.still_valid(
             cached, _key(source, summary, config, note_type)
         ):
@@ -304,30 +305,40 @@ def _parse_options(config: BuildConfig) -> dict[str, Any]:
 
 
 class _Roots:
-    """Each notes root's lock, loaded once and only if needed; a damaged lock is one error,
-    not one per topic."""
+    """Each notes root's lock, read once and only as far as needed; a damaged lock is one
+    error, not one per topic.
+
+    The build cache remembers a summary of each lock (cache.LockSummary). While a lock's
+    bytes still match it, the summary answers what keys and vanished topics need, and a
+    build reads only the entries of the topics it rebuilds (load_lock_topics).
+    """
 
     def __init__(
-        self, config: BuildConfig, note_type: NoteType, diagnostics: list[Diagnostic]
+        self,
+        config: BuildConfig,
+        note_type: NoteType,
+        diagnostics: list[Diagnostic],
+        cached: dict[str, cache.LockSummary],
     ) -> None:
         self.config = config
         self.note_type = note_type
         self.diagnostics = diagnostics
+        self._cached = cached
         self._locks: dict[Path, Lock | None] = {}
         self._summaries: dict[Path, cache.LockSummary | None] = {}
+        self._after: dict[Path, cache.LockSummary | None] = {}
         self.note_type_mods: dict[Path, int] = {}
         self.saved: dict[Path, Lock] = {}  # the lock each built root has now
         self.untouched: set[Path] = set()  # roots whose every topic was up to date
-        self._after: dict[Path, cache.LockSummary | None] = {}
 
     @staticmethod
     def lock_path(root: Path) -> Path:
         return root / LOCK_NAME if root.is_dir() else root.parent / LOCK_NAME
 
-    def lock(self, root: Path) -> Lock | None:
+    def _read(self, root: Path, load: Callable[[Path], Lock]) -> Lock | None:
         if root not in self._locks:
             try:
-                self._locks[root] = load_lock(self.lock_path(root))
+                self._locks[root] = load(self.lock_path(root))
             except LockError as exc:
                 self.diagnostics.append(
                     Diagnostic(Level.ERROR, str(exc), hint="restore it from git")
@@ -335,24 +346,29 @@ class _Roots:
                 self._locks[root] = None
         return self._locks[root]
 
-    def summary(self, root: Path, cached: dict[str, cache.LockSummary]) -> cache.LockSummary | None:
-        """The lock's summary: the cached one while the file's bytes are unchanged (no
-        parsing), else made from the parsed lock; None if the lock is damaged."""
+    def summary(self, root: Path) -> cache.LockSummary | None:
+        """The lock's summary: the cached one while the file's bytes are unchanged (nothing
+        parsed), else made from the whole lock; None if the lock is damaged."""
         if root not in self._summaries:
             path = self.lock_path(root)
             digest = cache.file_digest(path)
-            known = cached.get(path.as_posix())
+            known = self._cached.get(path.as_posix())
             if known is not None and digest is not None and known.digest == digest:
                 self._summaries[root] = known
             else:
-                lock = self.lock(root)
+                lock = self._read(root, load_lock)
                 self._summaries[root] = (
                     None if lock is None or digest is None else cache.summarise(lock, digest)
                 )
         return self._summaries[root]
 
-    def summary_before(self, root: Path) -> cache.LockSummary | None:
-        return self._summaries.get(root)
+    def lock(self, root: Path, wanted: Collection[str]) -> Lock | None:
+        """The lock, with the entries of at least the ``wanted`` topics."""
+        summary = self.summary(root)
+        if root in self._locks or summary is None:
+            return self._read(root, load_lock)
+        every = summary.topics.keys()
+        return self._read(root, lambda path: load_lock_topics(path, wanted, every))
 
     def summary_after(self, root: Path) -> cache.LockSummary | None:
         """The summary of the lock a build left in place (for the next build's keys)."""
@@ -361,15 +377,16 @@ class _Roots:
         return self._after[root]
 
     def _summary_after(self, root: Path) -> cache.LockSummary | None:
+        before = self._summaries.get(root)
         if root in self.untouched:
-            return self._summaries.get(root)
+            return before
         lock = self.saved.get(root)
         if lock is None:
             return None
-        if lock is self._locks.get(root) and self._summaries.get(root) is not None:
-            return self._summaries[root]  # built, but the lock did not change
+        if lock is self._locks.get(root) and before is not None:
+            return before  # built, but the lock did not change
         digest = cache.file_digest(self.lock_path(root))
-        return None if digest is None else cache.summarise(lock, digest)
+        return None if digest is None else cache.summarise(lock, digest, before)
 
     def summaries_after(self) -> dict[str, cache.LockSummary]:
         """Lock path -> summary, for every root this build saw a sound lock of."""
@@ -441,17 +458,12 @@ def _build_root(
     now: int,
 ) -> list[TopicResult]:
     config, note_type = roots.config, roots.note_type
-    if all(s.path in skipped for s in members):
-        # Every topic is up to date: unless the lock names a topic whose file is gone (its
-        # notes must be reported removed), there is nothing to identify or write.
-        summary = roots.summary_before(root)
-        if summary is not None and set(summary.topics) <= {s.topic for s in members}:
-            roots.untouched.add(root)
-            return [skipped[s.path] for s in members]
-    lock = roots.lock(root)
-    if lock is None:
-        return [TopicResult(topic=parsed[s.path].topic) for s in members if s.path in parsed]
-
+    summary = roots.summary(root)  # the lock is parsed here only if it changed
+    if summary is None:  # damaged (reported) or unreadable
+        return [
+            skipped[s.path] if s.path in skipped else TopicResult(topic=parsed[s.path].topic)
+            for s in members
+        ]
     # A topic whose file has errors is not rebuilt: its package and lock entries stay.
     healthy = [
         parsed[s.path]
@@ -465,17 +477,20 @@ def _build_root(
     # A lock topic whose file is gone was removed or renamed (assign carries a renamed
     # topic's GUIDs over): it is built too. One whose file is still there but was not built
     # (not named, unreadable, empty, up to date) keeps its entries as they are.
-    unbuilt = {e.topic for e in lock.entries} - healthy_names - held
+    unbuilt = set(summary.topics) - healthy_names - held
     vanished = unbuilt - _present_topics(root, config) if unbuilt else set()
     topics_built = (healthy_names | vanished) - held
-    notes = [note for item in healthy for note in item.notes]
-    if not topics_built and lock.note_type_digest == note_type.digest:
+    if not topics_built and summary.note_type[0] == note_type.digest:
         # Every topic was skipped or held back, none vanished: the lock stays as it is.
-        roots.saved[root] = lock
+        roots.untouched.add(root)
         return [
             skipped[s.path] if s.path in skipped else TopicResult(topic=parsed[s.path].topic)
             for s in members
         ]
+    lock = roots.lock(root, wanted=topics_built | healthy_names)
+    if lock is None:
+        return [TopicResult(topic=parsed[s.path].topic) for s in members if s.path in parsed]
+    notes = [note for item in healthy for note in item.notes]
     assignment = assign(notes, lock, now=now, note_type=note_type, topics_built=topics_built)
     roots.diagnostics.extend(assignment.diagnostics)
     roots.note_type_mods[root] = assignment.note_type_mod
