@@ -41,6 +41,9 @@ from ankigen.notetype import FIELD_NAMES, MODEL_ID, MODEL_NAME, SORT_FIELD, TEMP
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _ZIP_MODE = 0o644 << 16  # a regular file, rw-r--r--, whatever the umask of the builder
 _COLLECTION = "collection.anki2"
+# Deflate level 1, not zlib's default 6: 3x faster, and the seeds' packages 10% larger
+# (65 KB instead of 59 KB for the biggest); compression was a third of packaging time.
+_ZIP_LEVEL = 1
 
 
 def _hash_int(*parts: str) -> int:
@@ -186,7 +189,7 @@ def _write_entry(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = _ZIP_MODE
     info.create_system = 3  # Unix, so the mode above means what it says on every builder
-    archive.writestr(info, data)
+    archive.writestr(info, data, compresslevel=_ZIP_LEVEL)
 
 
 def _write_zip(out: Any, collection: bytes, media: list[MediaRef]) -> None:
