@@ -75,6 +75,7 @@ from ankigen.model import (
     IdentifiedNote,
     Note,
     RemovedNote,
+    quick_pickle,
 )
 from ankigen.notetype import FIELD_NAMES, NoteType
 
@@ -237,6 +238,7 @@ def content_hash(note: Note) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Keyed:
     """A note with the inputs of its identity worked out: its key and content hash depend on

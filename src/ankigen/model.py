@@ -7,9 +7,10 @@ from one of these to the next, so a value can be built in a test with one line.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 
 class Flag(StrEnum):
@@ -48,6 +49,32 @@ CODES: dict[str, str] = {
 }
 
 
+_T = TypeVar("_T")
+
+
+def quick_pickle(cls: type[_T]) -> type[_T]:
+    """Pickle a slotted dataclass as a tuple of its values.
+
+    Parse results travel back from worker processes by pickle, and dataclasses' own
+    __getstate__/__setstate__ for slotted classes look up ``fields()`` for every object:
+    that was 75% of unpickling a big vault's notes. The state is the same values, in
+    field order, with the field names looked up once.
+    """
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+
+    def __getstate__(self: _T) -> tuple[object, ...]:
+        return tuple([getattr(self, name) for name in names])
+
+    def __setstate__(self: _T, state: tuple[object, ...]) -> None:
+        for name, value in zip(names, state, strict=True):
+            object.__setattr__(self, name, value)  # the fields are frozen
+
+    setattr(cls, "__getstate__", __getstate__)  # noqa: B010 (a class attribute, set once)
+    setattr(cls, "__setstate__", __setstate__)  # noqa: B010
+    return cls
+
+
+@quick_pickle
 @dataclass(frozen=True, slots=True, order=True)
 class SourceLocation:
     path: Path  # as the user named it, so messages point where they looked
@@ -57,6 +84,7 @@ class SourceLocation:
         return f"{self.path.as_posix()}:{self.line}"
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem, printed as ``path:line: level: message`` with an optional hint line."""
@@ -74,6 +102,7 @@ class Diagnostic:
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     """A note file, decoded: UTF-8, BOM removed, newlines normalised to ``\\n``."""
@@ -84,6 +113,7 @@ class SourceFile:
     text: str
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, order=True)
 class MediaRef:
     """A local file bundled into a package under a content-hashed name."""
@@ -92,6 +122,7 @@ class MediaRef:
     source: Path  # absolute path of the file that was read
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Question:
     """One card's worth of content, already rendered to card HTML by the parse stage.
@@ -112,6 +143,7 @@ class Question:
     media: tuple[MediaRef, ...] = ()
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Unanswered:
     """A question with no answer yet (or a placeholder): the author's to-do list."""
@@ -123,6 +155,7 @@ class Unanswered:
     origin: SourceLocation
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Topic:
     """Everything one note file yields."""
@@ -134,6 +167,7 @@ class Topic:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Note:
     """A rendered Anki note, before identity (GUID, mod) is assigned."""
@@ -155,6 +189,7 @@ class Change(StrEnum):
     REMATCHED = "rematched"  # the question text was edited; the old GUID was kept
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IdentifiedNote:
     note: Note
@@ -164,6 +199,7 @@ class IdentifiedNote:
     previous_prompt: str | None = None  # for REMATCHED: the text the lock knew
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RemovedNote:
     """A note in the lock that no build produces any more: Anki keeps it; the learner may not."""

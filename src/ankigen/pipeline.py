@@ -49,6 +49,7 @@ from .model import (
     SourceLocation,
     Topic,
     TopicResult,
+    quick_pickle,
 )
 from .notetype import NoteType, load_note_type
 from .package import write_package
@@ -215,6 +216,7 @@ def _key(
 # --- parsing, serial or in worker processes ---------------------------------------------------
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Parsed:
     """One file, parsed, rendered to notes and keyed: all the per-file work of a build."""
