@@ -87,6 +87,8 @@ def test_an_accepted_kind_of_warning_is_a_note_and_passes_strict(notes: Path) ->
     assert accepted.stdout.rstrip().endswith("; 0 error(s), 0 warning(s)")
     assert accepted.stdout.splitlines()[2].split()[-1] == "0"  # the topic's warn column
     assert run("check", "--strict", "--accept", "tex", "notes").exit_code == 1
+    quiet = run("check", "-q", "--accept", "missing-image", "notes")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
     assert run("check", "--accept", "no-such-code", "notes").exit_code == 2
 
 

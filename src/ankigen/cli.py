@@ -118,7 +118,9 @@ def _verbosity(f: F) -> F:
     f = click.option(
         "-v", "--verbose", is_flag=True, help="Also list unanswered questions and every change."
     )(f)
-    return click.option("-q", "--quiet", is_flag=True, help="Print only problems.")(f)
+    return click.option(
+        "-q", "--quiet", is_flag=True, help="Print only problems (not accepted warnings)."
+    )(f)
 
 
 # --- configuration --------------------------------------------------------------------------
@@ -202,7 +204,7 @@ def finish(
             click.echo(payload)
         else:
             json_file.write_text(payload + "\n", encoding="utf-8")
-    if problems := diagnostics_text(report):
+    if problems := diagnostics_text(report, notes=not quiet):  # accepted kinds are no problem
         click.echo(problems, err=True)
     if not quiet:
         click.echo(summary_text(report, verbose=verbose), err=to_stdout_json)
@@ -392,7 +394,7 @@ def watch_command(
     )
 
     def show(report: Report) -> None:
-        if problems := diagnostics_text(report):
+        if problems := diagnostics_text(report, notes=not quiet):
             click.echo(problems, err=True)
         if not quiet:
             click.echo(summary_text(report, verbose=verbose))

@@ -138,9 +138,11 @@ def todo_lines(report: Report) -> list[str]:
     return lines
 
 
-def diagnostics_text(report: Report) -> str:
-    """Problems in file order, as an editor's problem list would show them."""
-    return "\n".join(str(d) for d in sorted(report.all_diagnostics, key=_where))
+def diagnostics_text(report: Report, *, notes: bool = True) -> str:
+    """Problems in file order, as an editor's problem list would show them; ``notes``:
+    also the warnings of kinds the project accepts."""
+    shown = (d for d in report.all_diagnostics if notes or d.level is not Level.NOTE)
+    return "\n".join(str(d) for d in sorted(shown, key=_where))
 
 
 def _where(d: Diagnostic) -> tuple[str, int]:
