@@ -3,7 +3,10 @@ that come from how a build is invoked rather than from what the notes say."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from ankigen.identity import LOCK_NAME, load_lock
 from ankigen.model import Level
@@ -173,3 +176,32 @@ def test_renaming_a_section_keeps_its_concept_cards(tmp_path: Path) -> None:
     build(BuildConfig(sources=(notes,), out_dir=tmp_path / "dist", now=2000))
 
     assert guids(notes)["Architectures › Transformer"] == before["Models › Transformer"]
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda text: text.replace("\n", "\r\n").encode(), id="crlf"),
+        pytest.param(lambda text: b"\xef\xbb\xbf" + text.encode(), id="bom"),
+        pytest.param(
+            lambda text: text.replace("---\n\n", "summary: " + "x" * 5000 + "\n---\n\n").encode(),
+            id="long-front-matter",
+        ),
+    ],
+)
+def test_building_one_file_keeps_a_sibling_named_by_front_matter(
+    tmp_path: Path, encode: Callable[[str], bytes]
+) -> None:
+    # Building y.md alone must see that dl.md (topic "Deep Learning") is still there, however
+    # its bytes are laid out, or it reports the sibling's notes removed and drops their GUIDs.
+    notes = make(tmp_path)
+    text = "---\ntopic: Deep Learning\n---\n\n**什么是残差连接？**\n\n跳连。\n"
+    (notes / "dl.md").write_bytes(encode(text))
+    build(BuildConfig(sources=(notes,), out_dir=tmp_path / "dist", now=1000))
+    before = guids(notes)
+    assert "什么是残差连接？" in before
+
+    report = build(BuildConfig(sources=(notes / "y.md",), out_dir=tmp_path / "dist", now=2000))
+
+    assert all(r.removed == () for r in report.topics)
+    assert guids(notes) == before

@@ -54,7 +54,7 @@ from .model import (
 from .notetype import NoteType, load_note_type
 from .package import write_package
 from .parse import parse_source
-from .read import declared_topic, find_sources, read_source, topic_from_name
+from .read import file_topic, find_sources, read_source
 from .render import to_note
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -400,17 +400,10 @@ class _Roots:
 
 
 def _present_topics(root: Path, config: BuildConfig) -> set[str]:
-    """The topics of every note file under ``root`` now, read as cheaply as possible."""
-    present = set()
-    for path, _ in find_sources([root]):
-        try:
-            text = path.read_bytes()[:4096].decode("utf-8", errors="replace")
-        except OSError:
-            text = ""
-        present.add(
-            config.topic_names.get(path.stem) or declared_topic(text) or topic_from_name(path)
-        )
-    return present
+    """The topics of every note file under ``root`` now, named as a build would name them."""
+    return {
+        config.topic_names.get(path.stem) or file_topic(path) for path, _ in find_sources([root])
+    }
 
 
 def _package_key(out_dir: Path, topic: str) -> str:

@@ -77,6 +77,24 @@ def topic_from_name(path: Path) -> str:
     return path.stem.strip() or path.name
 
 
+def _decoded(data: bytes) -> bytes:
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+def _normalised(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def file_topic(path: Path) -> str:
+    """The topic a note file names, read exactly as ``read_source`` reads it (BOM, CRLF), but
+    never failing: an unreadable or undecodable file still names the topic of its file name."""
+    try:
+        text = _normalised(_decoded(path.read_bytes()).decode("utf-8", errors="replace"))
+    except OSError:
+        text = ""
+    return declared_topic(text) or topic_from_name(path)
+
+
 def read_source(path: Path, root: Path) -> ReadResult:
     """Decode one note file; every way it can fail is a diagnostic, never a traceback."""
     at = SourceLocation(path, 1)
@@ -84,8 +102,7 @@ def read_source(path: Path, root: Path) -> ReadResult:
         data = path.read_bytes()
     except OSError as exc:
         return ReadResult(None, (Diagnostic(Level.ERROR, f"cannot read file: {exc.strerror}", at),))
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    data = _decoded(data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -95,7 +112,7 @@ def read_source(path: Path, root: Path) -> ReadResult:
         return ReadResult(
             None, (Diagnostic(Level.ERROR, message, SourceLocation(path, line), hint),)
         )
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _normalised(text)
     topic = topic_from_name(path)
     front = _FRONT_MATTER.match(text)
     body = text[front.end() :] if front else text
