@@ -3,8 +3,10 @@ parallel parsing gives the same result as serial parsing."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -170,6 +172,50 @@ def test_a_lock_changed_for_one_topic_rebuilds_that_topic_only(vault: Path) -> N
     lock_file.write_text("\n".join(edited), encoding="utf-8")
     assert skipped(vault) == {"cv": True, "ml": False, "nlp": True}
     assert skipped(vault) == {"cv": True, "ml": True, "nlp": True}
+
+
+def _reordered(lines: list[str]) -> list[str]:
+    header, *entries = lines
+    return [header, entries[0], entries[-1], *entries[1:-1]]  # one line moved out of order
+
+
+def _compact(lines: list[str]) -> list[str]:
+    header, first, *rest = lines
+    return [header, json.dumps(json.loads(first), separators=(",", ":")), *rest]
+
+
+@pytest.mark.parametrize("hand_edit", [_reordered, _compact], ids=["reordered", "compact"])
+def test_a_hand_edited_lock_is_written_back_in_order_and_keeps_every_guid(
+    vault: Path, hand_edit: Callable[[list[str]], list[str]]
+) -> None:
+    # A lock edited by hand (or by a merge) reads fine but is not laid out as ankigen writes
+    # it; incremental builds only read part of a lock in that layout, so the next build must
+    # write it back in order rather than remember it as it is.
+    build(config(vault))
+    lock_file = vault / "notes" / LOCK_NAME
+    canonical = lock_file.read_text(encoding="utf-8")
+    before = {e.guid for e in load_lock(lock_file).entries}
+    lock_file.write_text("\n".join(hand_edit(canonical.split("\n")[:-1])) + "\n", "utf-8")
+
+    build(config(vault, now=T0 + 1))  # nothing changed in the notes
+    assert lock_file.read_text(encoding="utf-8") == canonical
+
+    (vault / "notes" / "ml.md").write_text(ML.replace("训练好", "训练集好"), "utf-8")
+    report = build(config(vault, now=T0 + 2))
+    after = load_lock(lock_file).entries
+    assert {e.guid for e in after} == before and len(after) == len(before)
+    changes = sorted(n.change for r in report.topics for n in r.notes)
+    assert changes.count(Change.CHANGED) == 1 and Change.NEW not in changes
+
+
+def test_a_lock_with_no_entries_yet_is_read_incrementally(vault: Path) -> None:
+    empty = vault / "empty"
+    empty.mkdir()
+    (empty / "a.md").write_text("# A\n\nNo questions yet.\n", encoding="utf-8")
+    build(config(vault, sources=(empty,)))  # writes a lock with a header only
+    (empty / "a.md").write_text("**What is A1?**\n\nx\n", encoding="utf-8")
+    report = build(config(vault, sources=(empty,), now=T0 + 1))
+    assert [n.change for r in report.topics for n in r.notes] == [Change.NEW]
 
 
 def test_a_skipped_topic_lists_its_notes_when_asked(vault: Path) -> None:

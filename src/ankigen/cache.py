@@ -72,19 +72,28 @@ class LockSummary:
     digest: str  # sha256 of the lock file's bytes; "" when there is no file
     note_type: tuple[str | None, int | None]  # the lock's note type digest and mod
     topics: Mapping[str, str]  # topic -> lock_digest of its entries
+    # The file is ankigen's own encoding of the lock (dump_lock), sorted, one entry a line.
+    # Only such a summary is cached: load_lock_topics relies on that layout.
+    sound: bool = True
+
+
+def bytes_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest() if data else ""
 
 
 def file_digest(path: Path) -> str | None:
-    """sha256 of a lock file's bytes: "" when there is none, None when it cannot be read."""
+    """A lock file's bytes_digest: "" when there is none, None when it cannot be read."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return bytes_digest(path.read_bytes())
     except FileNotFoundError:
         return ""
     except OSError:
         return None
 
 
-def summarise(lock: Lock, digest: str, before: LockSummary | None = None) -> LockSummary:
+def summarise(
+    lock: Lock, digest: str, before: LockSummary | None = None, *, sound: bool = True
+) -> LockSummary:
     """``lock``'s summary; the digests of topics it kept unread (``lock.others``, verbatim
     lines) are ``before``'s: those of the lock it was read from."""
     by_topic: dict[str, list[LockEntry]] = defaultdict(list)
@@ -96,7 +105,10 @@ def summarise(lock: Lock, digest: str, before: LockSummary | None = None) -> Loc
             raise ValueError("a partly read lock needs the summary of the lock it came from")
         topics.update({topic: before.topics[topic] for topic in lock.others.topics})
     return LockSummary(
-        digest=digest, note_type=(lock.note_type_digest, lock.note_type_mod), topics=topics
+        digest=digest,
+        note_type=(lock.note_type_digest, lock.note_type_mod),
+        topics=topics,
+        sound=sound,
     )
 
 
@@ -206,6 +218,7 @@ def save_cache(
         "locks": {
             path: {"digest": s.digest, "note_type": list(s.note_type), "topics": dict(s.topics)}
             for path, s in sorted(locks.items())
+            if s.sound
         },
         "topics": {
             name: {

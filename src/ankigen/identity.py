@@ -330,6 +330,8 @@ def _load_well_formed(lines: list[str]) -> Lock | None:
         rows = json.loads("[" + ",".join(lines) + "]")
     except json.JSONDecodeError:
         return None
+    if len(rows) != len(lines):  # two objects on one line: let the careful reader say where
+        return None
     if not rows or not isinstance(rows[0], dict) or rows[0].get("ankigen_lock") != LOCK_VERSION:
         return None
     note_type = rows[0].get("note_type")
@@ -456,7 +458,8 @@ def load_lock_topics(path: Path, wanted: Collection[str], every: Collection[str]
     found ``every`` topic in it (the build cache records its digest and topics). Its lines
     are sorted by topic, so each topic's lines are one block that starts with the topic's
     prefix at a line start (a quote inside a value is always escaped, so no value can
-    contain one). If the blocks do not tile the file exactly, the whole lock is read.
+    contain one). If the blocks do not tile the file exactly, or a line is not its block's
+    topic's, the whole lock is read.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -472,20 +475,19 @@ def load_lock_topics(path: Path, wanted: Collection[str], every: Collection[str]
         starts.append(found)
     if (starts[:1] or [0]) != [0] or (not order and body.strip()):
         return load_lock(path)
+    ends = [*starts[1:], len(body)] if starts else []
     blocks = [
-        (topic, body[start:end])
-        for topic, start, end in zip(order, starts, [*starts[1:], len(body)], strict=True)
+        (topic, body[start:end]) for topic, start, end in zip(order, starts, ends, strict=True)
     ]
-    if not all(block.endswith("\n") for _, block in blocks):
-        return load_lock(path)
-    picked = [
-        (topic, [line for line in block.split("\n") if line])
-        for topic, block in blocks
-        if topic in wanted
-    ]
-    if not all(line.startswith(_prefix(t)) for t, lines in picked for line in lines):
-        return load_lock(path)
-    parsed = _load_well_formed([header, *(line for _, lines in picked for line in lines)])
+    # Every line of each block must be its topic's: cheap insurance that the file is laid
+    # out as this function assumes (the cache vouches for it; this does not trust the cache).
+    for topic, block in blocks:
+        lines = block.split("\n")
+        prefix = _prefix(topic)
+        if lines[-1] != "" or not all(line.startswith(prefix) for line in lines[:-1]):
+            return load_lock(path)
+    picked = [line for topic, block in blocks if topic in wanted for line in block.split("\n")[:-1]]
+    parsed = _load_well_formed([header, *picked])
     if parsed is None:
         return load_lock(path)
     others = [(topic, block) for topic, block in blocks if topic not in wanted]

@@ -33,6 +33,7 @@ from .identity import (
     LockError,
     assign,
     build_time,
+    dump_lock,
     keyed,
     load_lock,
     load_lock_topics,
@@ -332,6 +333,7 @@ class _Roots:
         self.note_type_mods: dict[Path, int] = {}
         self.saved: dict[Path, Lock] = {}  # the lock each built root has now
         self.untouched: set[Path] = set()  # roots whose every topic was up to date
+        self.written: set[Path] = set()  # roots whose lock this build saved
 
     @staticmethod
     def lock_path(root: Path) -> Path:
@@ -353,14 +355,24 @@ class _Roots:
         parsed), else made from the whole lock; None if the lock is damaged."""
         if root not in self._summaries:
             path = self.lock_path(root)
-            digest = cache.file_digest(path)
+            try:
+                data: bytes | None = path.read_bytes()
+            except FileNotFoundError:
+                data = b""
+            except OSError:
+                data = None  # reading it again below reports why
+            digest = None if data is None else cache.bytes_digest(data)
             known = self._cached.get(path.as_posix())
             if known is not None and digest is not None and known.digest == digest:
                 self._summaries[root] = known
             else:
                 lock = self._read(root, load_lock)
                 self._summaries[root] = (
-                    None if lock is None or digest is None else cache.summarise(lock, digest)
+                    None
+                    if lock is None or data is None or digest is None
+                    else cache.summarise(
+                        lock, digest, sound=not data or dump_lock(lock).encode() == data
+                    )
                 )
         return self._summaries[root]
 
@@ -380,15 +392,13 @@ class _Roots:
 
     def _summary_after(self, root: Path) -> cache.LockSummary | None:
         before = self._summaries.get(root)
-        if root in self.untouched:
-            return before
-        lock = self.saved.get(root)
-        if lock is None:
-            return None
-        if lock is self._locks.get(root) and before is not None:
-            return before  # built, but the lock did not change
-        digest = cache.file_digest(self.lock_path(root))
-        return None if digest is None else cache.summarise(lock, digest, before)
+        if root in self.written:  # saved by this build: ankigen's own encoding
+            digest = cache.file_digest(self.lock_path(root))
+            lock = self.saved[root]
+            return None if digest is None else cache.summarise(lock, digest, before)
+        if root in self.untouched or root in self.saved:
+            return before  # left as it was
+        return None
 
     def summaries_after(self) -> dict[str, cache.LockSummary]:
         """Lock path -> summary, for every root this build saw a sound lock of."""
@@ -476,8 +486,12 @@ def _build_root(
     vanished = unbuilt - _present_topics(root, config) if unbuilt else set()
     topics_built = (healthy_names | vanished) - held
     if not topics_built and summary.note_type[0] == note_type.digest:
-        # Every topic was skipped or held back, none vanished: the lock stays as it is.
-        roots.untouched.add(root)
+        # Every topic was skipped or held back, none vanished: the lock stays as it is, but
+        # in ankigen's own layout (sorted, one entry a line), which incremental reads need.
+        if summary.sound or not config.write:
+            roots.untouched.add(root)
+        elif (lock := roots.lock(root, wanted=())) is not None:
+            _save_lock(roots, root, lock)
         return [
             skipped[s.path] if s.path in skipped else TopicResult(topic=parsed[s.path].topic)
             for s in members
@@ -524,14 +538,20 @@ def _build_root(
     for name in sorted(removed.keys() - {r.topic.name for r in results}):
         topic = Topic(name=name, source=roots.lock_path(root))
         results.append(TopicResult(topic=topic, removed=tuple(removed[name])))
-    if config.write and assignment.lock != lock:
-        save_lock(roots.lock_path(root), assignment.lock)
+    if config.write and (assignment.lock != lock or not summary.sound):
+        _save_lock(roots, root, assignment.lock)
     roots.saved[root] = assignment.lock
     return results
 
 
 # The packages being written, for forked workers to read instead of receiving a pickled copy.
 _inherited_writes: Sequence[tuple[Path, tuple[IdentifiedNote, ...]]] = ()
+
+
+def _save_lock(roots: _Roots, root: Path, lock: Lock) -> None:
+    save_lock(roots.lock_path(root), lock)
+    roots.saved[root] = lock
+    roots.written.add(root)
 
 
 def _write_packages(
