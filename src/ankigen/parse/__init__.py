@@ -58,9 +58,8 @@ def _make(
     md: MarkdownIt, tokens: Sequence[Token], walker: Walker, entry: Entry, env: RenderEnv
 ) -> Question | Unanswered | None:
     source = env.source
-    title = entry.title
-    title.text = rx.strip_numbering(title.text) or title.text
-    title.children = rx.strip_leading(title.children, rx.NUMBERING) or title.children
+    title = entry.title  # shared with the walker's other readers: not changed here
+    text = rx.strip_numbering(title.text) or title.text
     origin = SourceLocation(source.path, title.line)
     blocks = [b for b in entry.blocks if not walker.is_noise(b)]
     while len(blocks) == 1 and blocks[0].kind == "blockquote":
@@ -70,7 +69,7 @@ def _make(
     summary, blocks = _split_summary(tokens, walker, blocks)
     flags = set(title.flags)
     todo = Unanswered(
-        topic=source.topic, path=entry.path, prompt=title.text, flags=title.flags, origin=origin
+        topic=source.topic, path=entry.path, prompt=text, flags=title.flags, origin=origin
     )
     answer_text = _text(tokens, blocks) + (summary or "")
     if entry.kind == "concept":
@@ -85,7 +84,8 @@ def _make(
         flags.add(Flag.INCOMPLETE)
     media_before = len(env.media)
     env.line = title.line
-    prompt, prompt_html = title.text, render_inline(md, title.children, env)
+    children = rx.strip_leading(title.children, rx.NUMBERING) or title.children
+    prompt, prompt_html = text, render_inline(md, children, env)
     if entry.path and (entry.kind == "concept" or rx.display_width(prompt) <= _BARE_TITLE):
         # "缺点", "简介", "为什么？" mean nothing alone and repeat across sections
         parent = entry.path[-1]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
@@ -72,6 +72,14 @@ class Title:
     answered_inline: bool = False  # "Q: …⏎A: …", "Q :: A": the paragraph holds its answer
     asked: bool = False  # a question by its place (a [!question] callout), whatever its words
 
+    def at(self, line: int) -> Title:
+        """The same title, said to be on ``line`` (a list item's line, not its paragraph's)."""
+        if line == self.line:
+            return self
+        return Title(
+            self.children, self.text, self.flags, line, self.rest, self.answered_inline, self.asked
+        )
+
 
 def asks(title: Title) -> bool:
     """A title is a question if it reads as one, or if the author marked it as asked in an
@@ -104,24 +112,36 @@ class Walker:
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
         self.entries: list[Entry] = []
-        # Several rules ask for the same block's title; reading it twice would copy tokens twice.
-        self._titles: dict[tuple[int, bool], Title | None] = {}
+        # Several rules ask the same questions of one block (its title, its text, whether it is
+        # noise); each is answered once. Keyed by id(): each entry keeps its block alive, so
+        # no id is reused by a new block (a synthetic remainder) while the walker lives.
+        self._titles: dict[tuple[int, bool], tuple[Block, Title | None]] = {}
+        self._texts: dict[int, tuple[Block, str]] = {}
+        self._noise: dict[int, tuple[Block, bool]] = {}
+        self._cleaned: dict[int, tuple[Block, list[Token], frozenset[Flag]]] = {}
 
     # ---- reading single blocks -------------------------------------------------------
 
     def title_of(self, block: Block, *, need_bold: bool) -> Title | None:
+        """The block's title, read once: shared by every caller, so never changed in place."""
         key = (id(block), need_bold)
-        if key not in self._titles:
-            self._titles[key] = self._read_title(block, need_bold=need_bold)
-        found = self._titles[key]
-        # a copy: _make and walk_qa_list adjust a title's text for the card
-        return None if found is None else replace(found, children=list(found.children))
+        if (known := self._titles.get(key)) is None:
+            known = self._titles[key] = (block, self._read_title(block, need_bold=need_bold))
+        return known[1]
 
-    def _read_title(self, block: Block, *, need_bold: bool) -> Title | None:
+    def _clean(self, block: Block) -> tuple[list[Token], frozenset[Flag]] | None:
+        """``rx.clean_inline`` of the block's inline children, once (the list is not changed)."""
         inline = block.inline(self.tokens)
         if inline is None or not inline.children:
             return None
-        children, flags = rx.clean_inline(inline.children)
+        if (known := self._cleaned.get(id(block))) is None:
+            known = self._cleaned[id(block)] = (block, *rx.clean_inline(inline.children))
+        return known[1], known[2]
+
+    def _read_title(self, block: Block, *, need_bold: bool) -> Title | None:
+        if (cleaned := self._clean(block)) is None:
+            return None
+        children, flags = cleaned
         rest: Block | None = None
         inner = rx.bold_only(children) or rx.loose_bold(children)
         if inner is None and need_bold:
@@ -174,11 +194,19 @@ class Walker:
         return children, [], line
 
     def text_of(self, block: Block) -> str:
-        inline = block.inline(self.tokens)
-        return rx.plain_text(inline.children) if inline and inline.children else ""
+        if (known := self._texts.get(id(block))) is None:
+            inline = block.inline(self.tokens)
+            text = rx.plain_text(inline.children) if inline and inline.children else ""
+            known = self._texts[id(block)] = (block, text)
+        return known[1]
 
     def is_noise(self, block: Block) -> bool:
         """Blocks no reader counts as content: comments, ``[TOC]``, rules."""
+        if (known := self._noise.get(id(block))) is None:
+            known = self._noise[id(block)] = (block, self._read_noise(block))
+        return known[1]
+
+    def _read_noise(self, block: Block) -> bool:
         token = block.tokens(self.tokens)[0]
         if block.kind == "html_block":
             content = token.content.strip()
@@ -248,10 +276,9 @@ class Walker:
 
     def callout(self, first: Block) -> Title | None:
         """Obsidian's ``> [!question]- Why …?`` (title on the marker's line, answer below)."""
-        inline = first.inline(self.tokens)
-        if inline is None or not inline.children:
+        if (cleaned := self._clean(first)) is None:
             return None
-        children, flags = rx.clean_inline(inline.children)
+        children, flags = cleaned
         head, after = rx.split_first_line(children)
         marker = _CALLOUT.match(rx.plain_text(head))
         if marker is None:
@@ -550,7 +577,7 @@ class Walker:
                 continue
             if title.rest is not None:
                 rest = [title.rest, *rest]
-            title.line = item.line
+            title = title.at(item.line)
             # a lone blockquote under the item is the answer itself (seed 002's "> > >")
             if len(rest) == 1 and rest[0].kind == "blockquote":
                 rest = rest[0].children
