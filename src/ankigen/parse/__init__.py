@@ -86,7 +86,7 @@ def _make(
     env.line = title.line
     children = rx.strip_leading(title.children, rx.NUMBERING) or title.children
     prompt, prompt_html = text, render_inline(md, children, env)
-    if entry.path and (entry.kind == "concept" or rx.display_width(prompt) <= _BARE_TITLE):
+    if entry.path and (entry.kind == "concept" or rx.fits(prompt, _BARE_TITLE)):
         # "缺点", "简介", "为什么？" mean nothing alone and repeat across sections
         parent = entry.path[-1]
         prompt = f"{parent} › {prompt}"

@@ -25,6 +25,7 @@ MARKERS: dict[str, Flag] = {
     "⚡": Flag.ASKED,
 }
 _MARKER_RE = re.compile("[" + "".join(MARKERS) + "]\ufe0f?")
+_NO_FLAGS: frozenset[Flag] = frozenset()
 _FONT_OPEN = re.compile(r"<font\b[^>]*>", re.I)
 _RED_FONT = re.compile(r"<font\b[^>]*color\s*=\s*['\"]?(?:red|#f00\b|#ff0000)", re.I)
 _FONT_CLOSE = re.compile(r"</font\s*>", re.I)
@@ -108,6 +109,8 @@ _PLACEHOLDER_STRIP = re.compile(r"[\s*_`>#\-:：。.!！~]+")
 
 def strip_markers(text: str) -> tuple[str, frozenset[Flag]]:
     """Remove emoji markers from text; return the text and the flags they meant."""
+    if _MARKER_RE.search(text) is None:  # most text has none: one scan, nothing built
+        return text, _NO_FLAGS
     flags = {MARKERS[m.group(0)[0]] for m in _MARKER_RE.finditer(text)}
     return _MARKER_RE.sub("", text), frozenset(flags)
 
@@ -138,7 +141,9 @@ def clean_inline(children: Sequence[Token]) -> tuple[list[Token], frozenset[Flag
     while cleaned and cleaned[0].type == "text" and not cleaned[0].content.strip():
         cleaned.pop(0)
     if cleaned and cleaned[0].type == "text":
-        cleaned[0] = cleaned[0].copy(content=cleaned[0].content.lstrip())
+        text = cleaned[0].content.lstrip()
+        if text != cleaned[0].content:  # a copy only when it differs: copies are costly
+            cleaned[0] = cleaned[0].copy(content=text)
     return cleaned, frozenset(flags)
 
 
@@ -191,6 +196,8 @@ def split_lines(children: Sequence[Token]) -> list[list[Token]]:
 
 def plain_text(children: Sequence[Token]) -> str:
     """The text a reader sees, with math kept as ``$…$``: for identity keys and reports."""
+    if len(children) == 1 and children[0].type == "text":  # most titles: one text token
+        return " ".join(children[0].content.split())
     parts: list[str] = []
     for child in children:
         if child.type in ("text", "code_inline"):
@@ -204,7 +211,9 @@ def plain_text(children: Sequence[Token]) -> str:
             parts.append(child.content or "")
         elif child.children:
             parts.append(plain_text(child.children))
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+    # str.split() and re's \s agree on what whitespace is (both Py_UNICODE_ISSPACE): the same
+    # as re.sub(r"\s+", " ", text).strip(), without the regex
+    return " ".join("".join(parts).split())
 
 
 def is_question(text: str) -> bool:
@@ -234,23 +243,23 @@ def is_label(text: str, *, heads_block: bool = False) -> bool:
     if not bare or _URL.search(bare):
         return False
     if heads_block:
-        return display_width(bare) <= 80 and not _SENTENCE_END.search(bare)
+        return fits(bare, 80) and not _SENTENCE_END.search(bare)
     if re.search(r"[。，,；;！!]", bare) or bare.endswith("."):
         return False
-    return display_width(bare) <= 48
+    return fits(bare, 48)
 
 
 def is_outline_line(text: str) -> bool:
     """A short line in a run of topic names (``孪生网络``, ``分词，POS``): an outline entry."""
     text = text.strip()
     return (
-        0 < display_width(text) <= 40 and not _SENTENCE_END.search(text) and text[-1] not in ":："
+        text != "" and fits(text, 40) and not _SENTENCE_END.search(text) and text[-1] not in ":："
     )
 
 
 def is_plain_question(text: str) -> bool:
     """An unformatted paragraph that reads as a question on its own."""
-    return is_question(text) and display_width(text) <= 120 and not _URL.fullmatch(text.strip())
+    return is_question(text) and fits(text, 120) and not _URL.fullmatch(text.strip())
 
 
 def is_placeholder(text: str) -> bool:
@@ -279,7 +288,17 @@ def mentions_placeholder(text: str) -> bool:
 
 def display_width(text: str) -> int:
     """Columns on screen: a CJK character is as wide as two Latin ones."""
+    if text.isascii():  # no ASCII character is East Asian wide or fullwidth
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fits(text: str, columns: int) -> bool:
+    """``display_width(text) <= columns``, mostly without measuring: every character takes one
+    or two columns, so only a text between ``columns / 2`` and ``columns`` long is counted."""
+    if len(text) > columns:
+        return False
+    return 2 * len(text) <= columns or display_width(text) <= columns
 
 
 def strip_numbering(text: str) -> str:

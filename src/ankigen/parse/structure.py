@@ -555,7 +555,7 @@ class Walker:
         if rx.is_plain_question(title.text) and (sibling or not (in_item and gap < 2)):
             return True
         # In a problem set ("## 场景题") a new problem follows a clear gap.
-        return problem_set and (not in_item or gap >= 3) and rx.display_width(title.text) <= 120
+        return problem_set and (not in_item or gap >= 3) and rx.fits(title.text, 120)
 
     def walk_qa_list(self, block: Block, path: tuple[str, ...]) -> None:
         asking: Entry | None = None  # the last question, for a "- A: …" item after it
