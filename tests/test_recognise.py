@@ -107,3 +107,37 @@ def test_plain_text_folds_every_kind_of_whitespace():
     odd = " \t\u3000a\xa0\x1c b\u2028\n"
     assert rx.plain_text([Token("text", "", 0, content=odd)]) == "a b"
     assert rx.plain_text([Token("text", "", 0, content=odd), Token("softbreak", "br", 0)]) == "a b"
+
+
+def _placeholder_by_definition(text: str) -> bool:
+    """is_placeholder as first written, without its early exit for long answers."""
+    bare = rx._URL.sub(" ", text)
+    if rx._URL.search(text) and not rx._PLACEHOLDER_STRIP.sub("", bare):
+        return False
+    bare = rx.ANSWER_LABEL.sub("", bare.strip())
+    bare = rx._PLACEHOLDER_STRIP.sub(" ", bare).strip()
+    if not bare or bare.casefold() in rx.PLACEHOLDERS:
+        return True
+    head, _, rest = bare.partition(" ")
+    return head.casefold() in rx.PLACEHOLDERS and (not rest or bool(rx._REFERENCES.fullmatch(rest)))
+
+
+def test_placeholder_early_exit_changes_no_answer():
+    heads = ["FIXME", "fixme", "未完待续", "……", "不知道", "TODO!", "略", "x", "FIXMEE", ""]
+    tails = [
+        "",
+        "References",
+        "REFERENCES:",
+        "see also",
+        "参考资料",
+        "links",
+        "https://a.b/c",
+        "xy",
+    ]
+    labels = ["", "答：", "**Answer:** ", "A: "]
+    for head in heads:
+        for tail in tails:
+            for label in labels:
+                for gap in (" ", "\n\n**", " - ", "  ~~ "):
+                    text = f"{label}{head}{gap}{tail}"
+                    assert rx.is_placeholder(text) == _placeholder_by_definition(text), text

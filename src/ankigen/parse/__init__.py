@@ -68,18 +68,15 @@ def _make(
     blocks = _unlabel_answer(tokens, blocks)
     summary, blocks = _split_summary(tokens, walker, blocks)
     flags = set(title.flags)
-    todo = Unanswered(
-        topic=source.topic, path=entry.path, prompt=text, flags=title.flags, origin=origin
-    )
     answer_text = _text(tokens, blocks) + (summary or "")
     if entry.kind == "concept":
         if not _substantive(tokens, walker, blocks) and not summary:
             return None
     elif not summary and (
         not any(not _aside(walker, b) for b in blocks)
-        or (rx.is_placeholder(answer_text) and not _rich(blocks))
+        or (not _rich(blocks) and rx.is_placeholder(answer_text))
     ):
-        return todo
+        return _todo(source.topic, entry, text, origin)
     if rx.mentions_placeholder(answer_text):
         flags.add(Flag.INCOMPLETE)
     media_before = len(env.media)
@@ -100,7 +97,7 @@ def _make(
     if not answer_html and summary_html:
         answer_html, summary_html = summary_html, None
     if not answer_html:  # everything under it renders to nothing (comments, [TOC], …)
-        return None if entry.kind == "concept" else todo
+        return None if entry.kind == "concept" else _todo(source.topic, entry, text, origin)
     return Question(
         topic=source.topic,
         path=entry.path,
@@ -113,6 +110,12 @@ def _make(
         origin=origin,
         media=tuple(env.media[media_before:]),
     )
+
+
+def _todo(topic: str, entry: Entry, prompt: str, origin: SourceLocation) -> Unanswered:
+    """The to-do list's line for a question without an answer (built only when needed)."""
+    flags = entry.title.flags
+    return Unanswered(topic=topic, path=entry.path, prompt=prompt, flags=flags, origin=origin)
 
 
 def _split_summary(
