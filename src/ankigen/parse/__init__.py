@@ -128,7 +128,7 @@ def _split_summary(
     for index, block in enumerate(blocks):
         if walker.is_link_only(block):
             continue
-        token = block.tokens(tokens)[0]
+        token = block.first(tokens)
         if block.kind == "fence" and not token.info.strip():
             return token.content.strip("\n"), blocks[:index] + blocks[index + 1 :]
         break

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -161,8 +162,19 @@ def clean_inline(children: Sequence[Token]) -> tuple[list[Token], frozenset[Flag
     return cleaned, frozenset(flags)
 
 
+def _may_open_bold(children: Sequence[Token]) -> bool:
+    """Can the first child that is not blank text be ``strong_open``? Most titles start with
+    words, so one look at the first child spares bold_only and leading_bold their copies."""
+    if not children:
+        return False
+    first = children[0]
+    return first.type == "strong_open" or (first.type == "text" and not first.content.strip())
+
+
 def bold_only(children: Sequence[Token]) -> list[Token] | None:
     """The children inside ``**…**`` if the whole inline content is one bold span."""
+    if not _may_open_bold(children):
+        return None
     items = [c for c in children if not (c.type == "text" and not c.content.strip())]
     if len(items) < 3 or items[0].type != "strong_open" or items[-1].type != "strong_close":
         return None
@@ -230,14 +242,16 @@ def plain_text(children: Sequence[Token]) -> str:
     return " ".join("".join(parts).split())
 
 
+@lru_cache(maxsize=4096)  # a pure function of a string, asked of one title by several rules
 def is_question(text: str) -> bool:
     """Does this line ask something? ``？``/``?``, ``Q:``, or an interrogative phrase."""
     bare = _URL.sub("", text).strip()
     if not bare:
         return False
-    if QA_PREFIX.match(bare) or _EN_REQUEST.match(NUMBERING.sub("", bare)):
+    unnumbered = NUMBERING.sub("", bare)
+    if QA_PREFIX.match(bare) or _EN_REQUEST.match(unnumbered):
         return True
-    bare = NUMBERING.sub("", bare)
+    bare = unnumbered
     if not bare or (bare[0] in "（(" and bare[-1] in "）)"):
         return False  # a parenthetical aside: "（这样的好处就是：…）"
     if _QUESTION_MARK.search(bare) or QA_PREFIX.match(bare) or _ZH_REQUEST.search(bare):
@@ -325,6 +339,8 @@ def strip_numbering(text: str) -> str:
 
 def leading_bold(children: Sequence[Token]) -> tuple[str, list[Token]] | None:
     """``**label** rest…``: the bold words at the very start and the children after them."""
+    if not _may_open_bold(children):
+        return None
     items = [c for c in children if not (c.type == "text" and not c.content.strip())]
     if len(items) >= 3 and (items[0].type, items[1].type, items[2].type) == (
         "strong_open",

@@ -207,7 +207,7 @@ class Walker:
         return known[1]
 
     def _read_noise(self, block: Block) -> bool:
-        token = block.tokens(self.tokens)[0]
+        token = block.first(self.tokens)
         if block.kind == "html_block":
             content = token.content.strip()
             return content.startswith("<!--") or bool(_DISCLOSURE.fullmatch(content))
@@ -229,14 +229,14 @@ class Walker:
         """``<details><summary>What is the GIL?</summary>``: a question folded over its answer."""
         if block.kind != "html_block":
             return None
-        found = _SUMMARY.match(block.tokens(self.tokens)[0].content)
+        found = _SUMMARY.match(block.first(self.tokens).content)
         if found is None:
             return None
         text = " ".join(_TAG.sub("", found["text"]).split())
         text, flags = rx.strip_markers(text)
         if not text or rx.is_answer_head(text) or _SHOW.search(text):
             return None  # "Answer", "Show answer", "点击展开": the question is elsewhere
-        token = block.tokens(self.tokens)[0]
+        token = block.first(self.tokens)
         inside = _CLOSE_DETAILS.sub("", token.content[found.end() :]).strip()
         rest = None
         if inside:  # the answer written inside the same HTML block
@@ -428,7 +428,7 @@ class Walker:
             last_end = block.end_line
             if (folded := self.details_question(block)) is not None:
                 open_item("question", folded, path, "details")
-                if _CLOSE_DETAILS.search(block.tokens(self.tokens)[0].content):
+                if _CLOSE_DETAILS.search(block.first(self.tokens).content):
                     close()
                 continue
             if block.kind == "paragraph" and (pairs := self.colon_cards(block)):
@@ -441,7 +441,7 @@ class Walker:
                 block.kind == "html_block"
                 and current is not None
                 and current.style == "details"
-                and _CLOSE_DETAILS.search(block.tokens(self.tokens)[0].content)
+                and _CLOSE_DETAILS.search(block.first(self.tokens).content)
             ):
                 close()
                 continue
