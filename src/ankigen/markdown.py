@@ -397,8 +397,9 @@ def render_blocks(md: MarkdownIt, tokens: Sequence[Token], env: RenderEnv) -> st
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        env.at(token)
-        if _is_toc(tokens, i):
+        if token.map is not None:  # env.at(token), inline: this loop runs for every token
+            env.line = token.map[0] + 1 + env.line_offset
+        if token.type == "paragraph_open" and _is_toc(tokens, i):
             i += 3  # Typora's [TOC] means nothing on a card
             continue
         if token.type == "inline":

@@ -64,6 +64,9 @@ def build_outline(tokens: Sequence[Token]) -> list[Block]:
     root: list[Block] = []
     stack: list[Block] = []
     for index, token in enumerate(tokens):
+        if token.nesting == -1:  # a third of the tokens: nothing to read but the index
+            stack.pop().end = index + 1
+            continue
         if token.type == "inline":
             continue
         siblings = stack[-1].children if stack else root
@@ -72,9 +75,6 @@ def build_outline(tokens: Sequence[Token]) -> list[Block]:
             block = Block(token.type.removesuffix("_open"), index, index, first + 1, last + 1)
             siblings.append(block)
             stack.append(block)
-        elif token.nesting == -1:
-            block = stack.pop()
-            block.end = index + 1
         else:
             siblings.append(Block(token.type, index, index + 1, first + 1, last + 1))
     return root

@@ -150,26 +150,31 @@ class Walker:
             inner = rx.bold_only(first)
             if inner is not None and after:
                 rest = remainder(block, self.tokens, after, rx.plain_text(after), block.line + 1)
+        text: str | None = None
         if inner is not None:
             children = inner
         elif need_bold:
             return None
         else:
-            asked, after, line = self._split_inline_answer(children, block.line)
+            text = rx.plain_text(children)
+            asked, after, line = self._split_inline_answer(children, block.line, text)
             if after:
-                children = asked
+                children, text = asked, None
                 rest = remainder(block, self.tokens, after, rx.plain_text(after), line)
-        text = rx.plain_text(children)
+        if text is None:
+            text = rx.plain_text(children)
         answered = rest is not None and inner is None
         return Title(children, text, flags, block.line, rest, answered) if text else None
 
     @staticmethod
     def _split_inline_answer(
-        children: list[Token], line: int
+        children: list[Token], line: int, text: str
     ) -> tuple[list[Token], list[Token], int]:
         """A paragraph that holds its own answer: "Q: …⏎A: …", "**Q1.** … **A.** …",
-        "**What is a CDN?** Servers near users.", "Question :: Answer"."""
-        text = rx.plain_text(children)
+        "**What is a CDN?** Servers near users.", "Question :: Answer".
+
+        ``text`` is ``rx.plain_text(children)``, which every caller needs too.
+        """
         if rx.QA_PREFIX.match(text):
             for index in range(1, len(children) - 2):
                 opening, label, closing = children[index : index + 3]
@@ -214,7 +219,9 @@ class Walker:
         if block.kind == "paragraph":
             inline = block.inline(self.tokens)
             source = inline.content if inline else ""
-            return source.strip().upper() in ("[TOC]", "[[TOC]]") or bool(
+            bare = source.strip()
+            # upper() never shortens a text: only a short one can be "[TOC]"
+            return (len(bare) <= 7 and bare.upper() in ("[TOC]", "[[TOC]]")) or bool(
                 _ANCHOR_ONLY.match(source) or _TAGS_ONLY.match(source)
             )
         if block.kind in _LIST_KINDS:  # a table of contents: every item a link into the page
@@ -508,8 +515,9 @@ class Walker:
         children, flags = rx.clean_inline(inline.children or [])
         pairs = []
         for offset, line in enumerate(rx.split_lines(children)):
-            asked, answer, _ = self._split_inline_answer(line, block.line)
-            if not answer or " :: " not in rx.plain_text(line):
+            plain = rx.plain_text(line)
+            asked, answer, _ = self._split_inline_answer(line, block.line, plain)
+            if not answer or " :: " not in plain:
                 return []  # every line must be a pair, or this is prose with a "::" in it
             text = rx.plain_text(asked)
             rest = remainder(block, self.tokens, answer, rx.plain_text(answer), block.line + offset)
@@ -603,12 +611,16 @@ class Walker:
         run: list[int] = []
         for index, block in enumerate([*blocks, None]):
             if block is not None and block.kind == "paragraph":
-                text = self.text_of(block)
                 inline = block.inline(self.tokens)
                 plain = inline is not None and not any(
                     c.type in ("strong_open", "image", "math_inline") for c in inline.children or ()
                 )
-                if plain and block.end_line - block.line == 1 and rx.is_outline_line(text):
+                # the text last: an answer's paragraphs are rarely plain one-liners
+                if (
+                    plain
+                    and block.end_line - block.line == 1
+                    and rx.is_outline_line(self.text_of(block))
+                ):
                     run.append(index)
                     continue
             if len(run) >= 3:
