@@ -287,7 +287,7 @@ def is_outline_line(text: str) -> bool:
 
 def is_plain_question(text: str) -> bool:
     """An unformatted paragraph that reads as a question on its own."""
-    return is_question(text) and fits(text, 120) and not _URL.fullmatch(text.strip())
+    return fits(text, 120) and is_question(text) and not _URL.fullmatch(text.strip())
 
 
 def is_placeholder(text: str) -> bool:

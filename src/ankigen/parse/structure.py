@@ -560,7 +560,8 @@ class Walker:
             and current.style == "plain"
             and title.text.rstrip().endswith(("?", "？"))
         )
-        if rx.is_plain_question(title.text) and (sibling or not (in_item and gap < 2)):
+        # the cheap test first: inside an item most paragraphs are its answer's, right below it
+        if (sibling or not (in_item and gap < 2)) and rx.is_plain_question(title.text):
             return True
         # In a problem set ("## 场景题") a new problem follows a clear gap.
         return problem_set and (not in_item or gap >= 3) and rx.fits(title.text, 120)
