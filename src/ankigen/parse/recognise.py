@@ -354,6 +354,13 @@ def leading_bold(children: Sequence[Token]) -> tuple[str, list[Token]] | None:
 def strip_leading(children: list[Token], pattern: re.Pattern[str]) -> list[Token]:
     """Children with ``pattern`` removed from the start of the text, even when the prefix is
     bold on its own (``**Q:** What…``, ``**A:** …``)."""
+    first = children[0] if children else None
+    if first is not None and first.type == "text" and first.content[:1].strip():
+        # Words come first and nothing (or only "") matches in them: no step below would
+        # change anything (most prompts and answers).
+        found = pattern.search(first.content)
+        if found is None or found.start() == found.end():
+            return list(children)
     items = list(children)
     while items and items[0].type == "text" and not items[0].content.strip():
         items.pop(0)

@@ -225,12 +225,16 @@ class Walker:
                 _ANCHOR_ONLY.match(source) or _TAGS_ONLY.match(source)
             )
         if block.kind in _LIST_KINDS:  # a table of contents: every item a link into the page
-            return all(
-                item.children
-                and all(self.is_noise(c) for c in item.children if c.kind != "bullet_list")
-                for item in block.children
-            )
+            return all(self._noise_item(item) for item in block.children)
         return block.kind in ("hr", "front_matter")
+
+    def _noise_item(self, item: Block) -> bool:
+        if not item.children:
+            return False
+        for child in item.children:
+            if child.kind != "bullet_list" and not self.is_noise(child):
+                return False
+        return True
 
     def details_question(self, block: Block) -> Title | None:
         """``<details><summary>What is the GIL?</summary>``: a question folded over its answer."""
