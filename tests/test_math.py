@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ankigen import mathjax
 from ankigen.markdown import RenderEnv, new_markdown, render_blocks, render_inline, zhihu_tex
 from ankigen.mathjax import MATHJAX_MACROS, prepare, to_card_html
 from ankigen.model import SourceFile
@@ -336,3 +338,23 @@ def test_card_html_has_no_dollar_math_left() -> None:
         html, _ = render(seed.read_text(encoding="utf-8"))
         text = re.sub(r"<(pre|code)\b.*?</\1>", "", html, flags=re.S)
         assert "$" not in text, seed
+
+
+_PIECES = [
+    *("\\", "{", "}", "\\{", "\\}", "\\\\", "a", " ", "\n", "_", "^", "é", "\\é", "\\,"),
+    *("\\alpha", "\\frac", "\\foo", "\\bold", "\\boldsymbol", "\\mathbf", "%", "&", "$"),
+    *("\\begin{aligned}", "\\end{aligned}", "\\begin{align}", "\\end{ align }", "\\beginx"),
+    *("\\left(", "\\right)", "\\leftarrow", "\\newline", "\\tag{1}", "\\require{physics}"),
+    *("\\newcommand{\\foo}{x}", "\\def\\bar{y}", "\\abs", "\\ket"),
+]
+
+
+def test_formula_fast_paths_agree_with_the_token_passes():
+    """_plainly_balanced and _scan answer most formulas from substrings and C-level regexes;
+    on random formulas they must agree with the token-by-token passes they stand in for."""
+    rng = random.Random(7)
+    for _ in range(20000):
+        tex = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 8)))
+        assert mathjax._plainly_balanced(tex) == mathjax._structure_balanced(tex), tex
+        for display in (False, True):
+            assert mathjax._scan(tex, display) == mathjax._scan_tokens(tex, display), tex

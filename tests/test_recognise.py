@@ -1,6 +1,7 @@
 """The single-line decisions, one table each: what reads as a question, a label, a placeholder."""
 
 import pytest
+from markdown_it.token import Token
 
 from ankigen.model import Flag
 from ankigen.parse import recognise as rx
@@ -94,3 +95,49 @@ def test_numbering_is_not_part_of_the_question():
 
 def test_display_width_counts_cjk_double():
     assert rx.display_width("ab") == 2 and rx.display_width("简介") == 4
+
+
+@pytest.mark.parametrize("text", ["", "ab", "简介", "a简b介c", "为什么？" * 5, "x" * 12, "ＡＢ"])
+def test_fits_agrees_with_display_width(text):
+    for columns in range(0, 2 * len(text) + 2):
+        assert rx.fits(text, columns) == (rx.display_width(text) <= columns)
+
+
+def test_plain_text_folds_every_kind_of_whitespace():
+    odd = " \t\u3000a\xa0\x1c b\u2028\n"
+    assert rx.plain_text([Token("text", "", 0, content=odd)]) == "a b"
+    assert rx.plain_text([Token("text", "", 0, content=odd), Token("softbreak", "br", 0)]) == "a b"
+
+
+def _placeholder_by_definition(text: str) -> bool:
+    """is_placeholder as first written, without its early exit for long answers."""
+    bare = rx._URL.sub(" ", text)
+    if rx._URL.search(text) and not rx._PLACEHOLDER_STRIP.sub("", bare):
+        return False
+    bare = rx.ANSWER_LABEL.sub("", bare.strip())
+    bare = rx._PLACEHOLDER_STRIP.sub(" ", bare).strip()
+    if not bare or bare.casefold() in rx.PLACEHOLDERS:
+        return True
+    head, _, rest = bare.partition(" ")
+    return head.casefold() in rx.PLACEHOLDERS and (not rest or bool(rx._REFERENCES.fullmatch(rest)))
+
+
+def test_placeholder_early_exit_changes_no_answer():
+    heads = ["FIXME", "fixme", "未完待续", "……", "不知道", "TODO!", "略", "x", "FIXMEE", ""]
+    tails = [
+        "",
+        "References",
+        "REFERENCES:",
+        "see also",
+        "参考资料",
+        "links",
+        "https://a.b/c",
+        "xy",
+    ]
+    labels = ["", "答：", "**Answer:** ", "A: "]
+    for head in heads:
+        for tail in tails:
+            for label in labels:
+                for gap in (" ", "\n\n**", " - ", "  ~~ "):
+                    text = f"{label}{head}{gap}{tail}"
+                    assert rx.is_placeholder(text) == _placeholder_by_definition(text), text

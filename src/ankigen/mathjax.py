@@ -226,6 +226,12 @@ def _plainly_balanced(tex: str) -> bool:
     so pylatexenc runs only on formulas it cannot clear (and gives the message). It is the
     most expensive check per formula, and a vault has tens of thousands of formulas.
     """
+    if not any(mark in tex for mark in ("$", "%", "\\begin", "\\end")):
+        return _braces_balanced(tex)
+    return _structure_balanced(tex)
+
+
+def _structure_balanced(tex: str) -> bool:
     opened: list[str] = []  # "{" or an environment's name, innermost last
     for m in _STRUCTURE.finditer(tex):
         token = m.group(0)
@@ -242,6 +248,20 @@ def _plainly_balanced(tex: str) -> bool:
         elif token in ("$", "%"):
             return False  # a dollar is an error; a comment changes what is balanced: ask
     return not opened
+
+
+_ESCAPE = re.compile(r"\\.", re.S)
+_NOT_BRACE = re.compile(r"[^{}]+")
+
+
+def _braces_balanced(tex: str) -> bool:
+    """_plainly_balanced for a formula without environments, ``$`` or ``%`` (most of them):
+    there its tokens are escapes (skipped) and braces, so deleting the escapes, then every
+    other character, then ``{}`` pairs until none is left, asks the same in a few C loops."""
+    braces = _NOT_BRACE.sub("", _ESCAPE.sub("", tex))
+    while "{}" in braces:
+        braces = braces.replace("{}", "")
+    return not braces
 
 
 @lru_cache(maxsize=65536)
@@ -271,12 +291,30 @@ class _Scan:
     top_amp: bool = False
 
 
+# Without any of these a formula has no comment, environment, \left…\right, break, \tag, & or
+# rename, and every backslash starts a token of its own: _scan then only checks macro names.
+_SCAN_MARKS = (
+    *("%", "&", "\\\\", "\\begin", "\\end", "\\left", "\\right", "\\newline", "\\tag"),
+    *("\\" + name for name in _RENAMES),
+)
+_MACRO_NAME = re.compile(r"\\([A-Za-z]+)")
+
+
 def _scan(tex: str, display: bool) -> _Scan:
     """One regex pass over the control sequences: renames, unknown names, top-level breaks.
 
     Hand-written rather than walking pylatexenc's node tree: the walk would need to know every
     macro's arguments to see nesting right, and this pass runs on every formula of a vault.
     """
+    if not any(mark in tex for mark in _SCAN_MARKS):
+        # the common formula: all its macros known (or \require'd) means nothing to report
+        unknown = set(_MACRO_NAME.findall(tex)) - MATHJAX_MACROS
+        if not unknown or "\\require" in tex or unknown <= set(_DEFINES.findall(tex)):
+            return _Scan([], [])
+    return _scan_tokens(tex, display)
+
+
+def _scan_tokens(tex: str, display: bool) -> _Scan:
     scan = _Scan([], [])
     defined = set(_DEFINES.findall(tex))
     check_names = "\\require" not in tex  # a \require'd package may define anything
@@ -386,6 +424,8 @@ def to_card_html(tex: str, display: bool) -> str:
     means the same to TeX in math mode.
     """
     body = escape(tex, quote=False)
-    body = _CLOZE_CLOSE.sub("} ", body)
-    body = _CLOZE_HINT.sub(": ", body)
+    if "}}" in body:  # the substitutions find nothing otherwise; most formulas have neither
+        body = _CLOZE_CLOSE.sub("} ", body)
+    if "::" in body:
+        body = _CLOZE_HINT.sub(": ", body)
     return f"\\[{body}\\]" if display else f"\\({body}\\)"

@@ -93,6 +93,8 @@ def _note_dir(source: SourceFile) -> Path:
 def new_build() -> None:
     """Forget which images the notes folder holds: ``watch`` builds again after edits."""
     _by_name.cache_clear()
+    _locate.cache_clear()
+    _resolved.cache_clear()
 
 
 @lru_cache(maxsize=16)
@@ -115,10 +117,24 @@ def _resolved(path: Path) -> Path:
 
 def resolve_local(src: str, source: SourceFile) -> Resolved:
     """A local path from the notes -> a bundled MediaRef, or why not (never reads outside root)."""
+    found = _locate(src, _note_dir(source), source.root)
+    if isinstance(found, Resolved):
+        return found
+    path, display_name = found
+    # hashed on every use: _digest notices an image edited since the last build
+    return Resolved(src=None, media=_bundle(path, display_name))
+
+
+@lru_cache(maxsize=65536)
+def _locate(src: str, note_dir: Path, root: Path) -> tuple[Path, str] | Resolved:
+    """The file an image reference names (and the name it is shown under), or the problem.
+
+    Memoised for one build (``new_build`` forgets): notes share images, and each lookup is a
+    dozen syscalls (``resolve`` walks every folder of the path). The answer depends only on the
+    arguments and the folder tree, which a build does not change under itself.
+    """
     raw = src[len("file://") :] if src.startswith("file://") else src
-    root = source.root
     real_root = _resolved(root)
-    note_dir = _note_dir(source)
     refused: Path | None = None
     # Typora writes both "a b.png" and "a%20b.png"; markdown-it percent-encodes non-ASCII.
     for text in dict.fromkeys((unquote(raw), raw)):
@@ -135,11 +151,11 @@ def resolve_local(src: str, source: SourceFile) -> Resolved:
             refused = candidate  # a symlink pointing out of the notes
             continue
         if real.is_file():
-            return Resolved(src=None, media=_bundle(real, candidate.name))
+            return real, candidate.name
         # Obsidian finds "![[a.png]]" (and "![](a.png)") anywhere in the vault by name
         bare_name = not given.is_absolute() and len(given.parts) == 1
         if bare_name and (elsewhere := _by_name(real_root).get(given.name)) is not None:
-            return Resolved(src=None, media=_bundle(elsewhere, given.name))
+            return elsewhere, given.name
     if refused is not None:
         return Resolved(
             src=None,

@@ -58,9 +58,8 @@ def _make(
     md: MarkdownIt, tokens: Sequence[Token], walker: Walker, entry: Entry, env: RenderEnv
 ) -> Question | Unanswered | None:
     source = env.source
-    title = entry.title
-    title.text = rx.strip_numbering(title.text) or title.text
-    title.children = rx.strip_leading(title.children, rx.NUMBERING) or title.children
+    title = entry.title  # shared with the walker's other readers: not changed here
+    text = rx.strip_numbering(title.text) or title.text
     origin = SourceLocation(source.path, title.line)
     blocks = [b for b in entry.blocks if not walker.is_noise(b)]
     while len(blocks) == 1 and blocks[0].kind == "blockquote":
@@ -69,24 +68,22 @@ def _make(
     blocks = _unlabel_answer(tokens, blocks)
     summary, blocks = _split_summary(tokens, walker, blocks)
     flags = set(title.flags)
-    todo = Unanswered(
-        topic=source.topic, path=entry.path, prompt=title.text, flags=title.flags, origin=origin
-    )
     answer_text = _text(tokens, blocks) + (summary or "")
     if entry.kind == "concept":
         if not _substantive(tokens, walker, blocks) and not summary:
             return None
     elif not summary and (
         not any(not _aside(walker, b) for b in blocks)
-        or (rx.is_placeholder(answer_text) and not _rich(blocks))
+        or (not _rich(blocks) and rx.is_placeholder(answer_text))
     ):
-        return todo
+        return _todo(source.topic, entry, text, origin)
     if rx.mentions_placeholder(answer_text):
         flags.add(Flag.INCOMPLETE)
     media_before = len(env.media)
     env.line = title.line
-    prompt, prompt_html = title.text, render_inline(md, title.children, env)
-    if entry.path and (entry.kind == "concept" or rx.display_width(prompt) <= _BARE_TITLE):
+    children = rx.strip_leading(title.children, rx.NUMBERING) or title.children
+    prompt, prompt_html = text, render_inline(md, children, env)
+    if entry.path and (entry.kind == "concept" or rx.fits(prompt, _BARE_TITLE)):
         # "缺点", "简介", "为什么？" mean nothing alone and repeat across sections
         parent = entry.path[-1]
         prompt = f"{parent} › {prompt}"
@@ -100,7 +97,7 @@ def _make(
     if not answer_html and summary_html:
         answer_html, summary_html = summary_html, None
     if not answer_html:  # everything under it renders to nothing (comments, [TOC], …)
-        return None if entry.kind == "concept" else todo
+        return None if entry.kind == "concept" else _todo(source.topic, entry, text, origin)
     return Question(
         topic=source.topic,
         path=entry.path,
@@ -115,6 +112,12 @@ def _make(
     )
 
 
+def _todo(topic: str, entry: Entry, prompt: str, origin: SourceLocation) -> Unanswered:
+    """The to-do list's line for a question without an answer (built only when needed)."""
+    flags = entry.title.flags
+    return Unanswered(topic=topic, path=entry.path, prompt=prompt, flags=flags, origin=origin)
+
+
 def _split_summary(
     tokens: Sequence[Token], walker: Walker, blocks: list[Block]
 ) -> tuple[str | None, list[Block]]:
@@ -125,7 +128,7 @@ def _split_summary(
     for index, block in enumerate(blocks):
         if walker.is_link_only(block):
             continue
-        token = block.tokens(tokens)[0]
+        token = block.first(tokens)
         if block.kind == "fence" and not token.info.strip():
             return token.content.strip("\n"), blocks[:index] + blocks[index + 1 :]
         break

@@ -28,12 +28,19 @@ class Block:
     def tokens(self, tokens: Sequence[Token]) -> Sequence[Token]:
         return self.synthetic if self.synthetic is not None else tokens[self.start : self.end]
 
+    # first() and inline() index instead of slicing: the walker asks them of every block, often.
+
+    def first(self, tokens: Sequence[Token]) -> Token:
+        """The block's opening token (its only one for a fence, an html_block, …)."""
+        return self.synthetic[0] if self.synthetic is not None else tokens[self.start]
+
     def inline(self, tokens: Sequence[Token]) -> Token | None:
         """The inline token of a paragraph, a heading or a definition list's term."""
-        own = self.tokens(tokens)
-        if self.kind in ("paragraph", "heading", "dt") and len(own) == 3:
-            return own[1]
-        return None
+        if self.kind not in ("paragraph", "heading", "dt"):
+            return None
+        if self.synthetic is not None:
+            return self.synthetic[1] if len(self.synthetic) == 3 else None
+        return tokens[self.start + 1] if self.end - self.start == 3 else None
 
 
 def remainder(
@@ -57,6 +64,9 @@ def build_outline(tokens: Sequence[Token]) -> list[Block]:
     root: list[Block] = []
     stack: list[Block] = []
     for index, token in enumerate(tokens):
+        if token.nesting == -1:  # a third of the tokens: nothing to read but the index
+            stack.pop().end = index + 1
+            continue
         if token.type == "inline":
             continue
         siblings = stack[-1].children if stack else root
@@ -65,9 +75,6 @@ def build_outline(tokens: Sequence[Token]) -> list[Block]:
             block = Block(token.type.removesuffix("_open"), index, index, first + 1, last + 1)
             siblings.append(block)
             stack.append(block)
-        elif token.nesting == -1:
-            block = stack.pop()
-            block.end = index + 1
         else:
             siblings.append(Block(token.type, index, index + 1, first + 1, last + 1))
     return root

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -25,6 +26,7 @@ MARKERS: dict[str, Flag] = {
     "⚡": Flag.ASKED,
 }
 _MARKER_RE = re.compile("[" + "".join(MARKERS) + "]\ufe0f?")
+_NO_FLAGS: frozenset[Flag] = frozenset()
 _FONT_OPEN = re.compile(r"<font\b[^>]*>", re.I)
 _RED_FONT = re.compile(r"<font\b[^>]*color\s*=\s*['\"]?(?:red|#f00\b|#ff0000)", re.I)
 _FONT_CLOSE = re.compile(r"</font\s*>", re.I)
@@ -75,7 +77,9 @@ _ANSWER_HEAD = re.compile(
     r"(?:A|Ans|Answer|Solution|答|答案|回答|解答|解析|参考答案)\s*[:：.]?", re.I
 )
 # Reference sections under an answer ("**参考资料**", "References:") are not the answer.
-_REFERENCES = re.compile(r"参考资料|参考链接|相关链接|参考|references?|see also|links?", re.I)
+_REFERENCE_WORDS: tuple[str, ...] = ("参考资料", "参考链接", "相关链接", "参考", "references")
+_REFERENCE_WORDS += ("reference", "see also", "links", "link")
+_REFERENCES = re.compile("|".join(_REFERENCE_WORDS), re.I)
 
 PLACEHOLDERS = frozenset(
     s.casefold()
@@ -103,11 +107,25 @@ PLACEHOLDERS = frozenset(
         "……",
     )
 )
-_PLACEHOLDER_STRIP = re.compile(r"[\s*_`>#\-:：。.!！~]+")
+_STRIPPED = r"[\s*_`>#\-:：。.!！~]"
+_PLACEHOLDER_STRIP = re.compile(_STRIPPED + "+")
+# The longest answer is_placeholder can accept: a placeholder, a space, a reference word.
+# (casefold never shortens a string, and re.I matches one character with one character.)
+_PLACEHOLDER_MAX = max(map(len, PLACEHOLDERS)) + 1 + max(map(len, _REFERENCE_WORDS))
+# Matches when a text keeps more characters than that once _PLACEHOLDER_STRIP has run: it stops
+# after a few words, where the substitution would copy a whole long answer.
+_TOO_LONG_FOR_PLACEHOLDER = re.compile(
+    f"{_STRIPPED}*(?:[^{_STRIPPED[1:-1]}]{_STRIPPED}*){{{_PLACEHOLDER_MAX + 1}}}"
+)
+# What mentions_placeholder looks for, and words each of its matches contains.
+_INCOMPLETE = re.compile(r"\b(?:TODO|TBD|FIXME)\b|待补充|待完善")
+_INCOMPLETE_WORDS = ("TODO", "TBD", "FIXME", "待补充", "待完善")
 
 
 def strip_markers(text: str) -> tuple[str, frozenset[Flag]]:
     """Remove emoji markers from text; return the text and the flags they meant."""
+    if _MARKER_RE.search(text) is None:  # most text has none: one scan, nothing built
+        return text, _NO_FLAGS
     flags = {MARKERS[m.group(0)[0]] for m in _MARKER_RE.finditer(text)}
     return _MARKER_RE.sub("", text), frozenset(flags)
 
@@ -138,12 +156,25 @@ def clean_inline(children: Sequence[Token]) -> tuple[list[Token], frozenset[Flag
     while cleaned and cleaned[0].type == "text" and not cleaned[0].content.strip():
         cleaned.pop(0)
     if cleaned and cleaned[0].type == "text":
-        cleaned[0] = cleaned[0].copy(content=cleaned[0].content.lstrip())
+        text = cleaned[0].content.lstrip()
+        if text != cleaned[0].content:  # a copy only when it differs: copies are costly
+            cleaned[0] = cleaned[0].copy(content=text)
     return cleaned, frozenset(flags)
+
+
+def _may_open_bold(children: Sequence[Token]) -> bool:
+    """Can the first child that is not blank text be ``strong_open``? Most titles start with
+    words, so one look at the first child spares bold_only and leading_bold their copies."""
+    if not children:
+        return False
+    first = children[0]
+    return first.type == "strong_open" or (first.type == "text" and not first.content.strip())
 
 
 def bold_only(children: Sequence[Token]) -> list[Token] | None:
     """The children inside ``**…**`` if the whole inline content is one bold span."""
+    if not _may_open_bold(children):
+        return None
     items = [c for c in children if not (c.type == "text" and not c.content.strip())]
     if len(items) < 3 or items[0].type != "strong_open" or items[-1].type != "strong_close":
         return None
@@ -191,6 +222,8 @@ def split_lines(children: Sequence[Token]) -> list[list[Token]]:
 
 def plain_text(children: Sequence[Token]) -> str:
     """The text a reader sees, with math kept as ``$…$``: for identity keys and reports."""
+    if len(children) == 1 and children[0].type == "text":  # most titles: one text token
+        return " ".join(children[0].content.split())
     parts: list[str] = []
     for child in children:
         if child.type in ("text", "code_inline"):
@@ -204,17 +237,21 @@ def plain_text(children: Sequence[Token]) -> str:
             parts.append(child.content or "")
         elif child.children:
             parts.append(plain_text(child.children))
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+    # str.split() and re's \s agree on what whitespace is (both Py_UNICODE_ISSPACE): the same
+    # as re.sub(r"\s+", " ", text).strip(), without the regex
+    return " ".join("".join(parts).split())
 
 
+@lru_cache(maxsize=4096)  # a pure function of a string, asked of one title by several rules
 def is_question(text: str) -> bool:
     """Does this line ask something? ``？``/``?``, ``Q:``, or an interrogative phrase."""
     bare = _URL.sub("", text).strip()
     if not bare:
         return False
-    if QA_PREFIX.match(bare) or _EN_REQUEST.match(NUMBERING.sub("", bare)):
+    unnumbered = NUMBERING.sub("", bare)
+    if QA_PREFIX.match(bare) or _EN_REQUEST.match(unnumbered):
         return True
-    bare = NUMBERING.sub("", bare)
+    bare = unnumbered
     if not bare or (bare[0] in "（(" and bare[-1] in "）)"):
         return False  # a parenthetical aside: "（这样的好处就是：…）"
     if _QUESTION_MARK.search(bare) or QA_PREFIX.match(bare) or _ZH_REQUEST.search(bare):
@@ -234,33 +271,35 @@ def is_label(text: str, *, heads_block: bool = False) -> bool:
     if not bare or _URL.search(bare):
         return False
     if heads_block:
-        return display_width(bare) <= 80 and not _SENTENCE_END.search(bare)
+        return fits(bare, 80) and not _SENTENCE_END.search(bare)
     if re.search(r"[。，,；;！!]", bare) or bare.endswith("."):
         return False
-    return display_width(bare) <= 48
+    return fits(bare, 48)
 
 
 def is_outline_line(text: str) -> bool:
     """A short line in a run of topic names (``孪生网络``, ``分词，POS``): an outline entry."""
     text = text.strip()
     return (
-        0 < display_width(text) <= 40 and not _SENTENCE_END.search(text) and text[-1] not in ":："
+        text != "" and fits(text, 40) and not _SENTENCE_END.search(text) and text[-1] not in ":："
     )
 
 
 def is_plain_question(text: str) -> bool:
     """An unformatted paragraph that reads as a question on its own."""
-    return is_question(text) and display_width(text) <= 120 and not _URL.fullmatch(text.strip())
+    return fits(text, 120) and is_question(text) and not _URL.fullmatch(text.strip())
 
 
 def is_placeholder(text: str) -> bool:
     """An answer that only says the answer is missing (TBD, 待补充, 不知道, …), perhaps
     followed by links to read (``答：待补充`` then ``**参考资料**`` and URLs)."""
-    bare = _URL.sub(" ", text)
-    if _URL.search(text) and not _PLACEHOLDER_STRIP.sub("", bare):
+    bare, links = _URL.subn(" ", text)
+    unlabelled = ANSWER_LABEL.sub("", bare.strip())
+    if _TOO_LONG_FOR_PLACEHOLDER.match(unlabelled):
+        return False  # an answer of any length: whatever follows could not accept it
+    if links and not _PLACEHOLDER_STRIP.sub("", bare):
         return False  # only a link: the author's answer is to read that page
-    bare = ANSWER_LABEL.sub("", bare.strip())
-    bare = _PLACEHOLDER_STRIP.sub(" ", bare).strip()
+    bare = _PLACEHOLDER_STRIP.sub(" ", unlabelled).strip()
     if not bare or bare.casefold() in PLACEHOLDERS:
         return True
     head, _, rest = bare.partition(" ")
@@ -274,12 +313,23 @@ def is_answer_head(text: str) -> bool:
 
 def mentions_placeholder(text: str) -> bool:
     """An answer with a TODO/TBD inside: a card, but flagged incomplete."""
-    return bool(re.search(r"\b(?:TODO|TBD|FIXME)\b|待补充|待完善", text))
+    # a substring test first: most answers contain none of the words, and it is 5x quicker
+    return any(word in text for word in _INCOMPLETE_WORDS) and bool(_INCOMPLETE.search(text))
 
 
 def display_width(text: str) -> int:
     """Columns on screen: a CJK character is as wide as two Latin ones."""
+    if text.isascii():  # no ASCII character is East Asian wide or fullwidth
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fits(text: str, columns: int) -> bool:
+    """``display_width(text) <= columns``, mostly without measuring: every character takes one
+    or two columns, so only a text between ``columns / 2`` and ``columns`` long is counted."""
+    if len(text) > columns:
+        return False
+    return 2 * len(text) <= columns or display_width(text) <= columns
 
 
 def strip_numbering(text: str) -> str:
@@ -289,6 +339,8 @@ def strip_numbering(text: str) -> str:
 
 def leading_bold(children: Sequence[Token]) -> tuple[str, list[Token]] | None:
     """``**label** rest…``: the bold words at the very start and the children after them."""
+    if not _may_open_bold(children):
+        return None
     items = [c for c in children if not (c.type == "text" and not c.content.strip())]
     if len(items) >= 3 and (items[0].type, items[1].type, items[2].type) == (
         "strong_open",
@@ -302,6 +354,13 @@ def leading_bold(children: Sequence[Token]) -> tuple[str, list[Token]] | None:
 def strip_leading(children: list[Token], pattern: re.Pattern[str]) -> list[Token]:
     """Children with ``pattern`` removed from the start of the text, even when the prefix is
     bold on its own (``**Q:** What…``, ``**A:** …``)."""
+    first = children[0] if children else None
+    if first is not None and first.type == "text" and first.content[:1].strip():
+        # Words come first and nothing (or only "") matches in them: no step below would
+        # change anything (most prompts and answers).
+        found = pattern.search(first.content)
+        if found is None or found.start() == found.end():
+            return list(children)
     items = list(children)
     while items and items[0].type == "text" and not items[0].content.strip():
         items.pop(0)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
@@ -72,6 +72,14 @@ class Title:
     answered_inline: bool = False  # "Q: …⏎A: …", "Q :: A": the paragraph holds its answer
     asked: bool = False  # a question by its place (a [!question] callout), whatever its words
 
+    def at(self, line: int) -> Title:
+        """The same title, said to be on ``line`` (a list item's line, not its paragraph's)."""
+        if line == self.line:
+            return self
+        return Title(
+            self.children, self.text, self.flags, line, self.rest, self.answered_inline, self.asked
+        )
+
 
 def asks(title: Title) -> bool:
     """A title is a question if it reads as one, or if the author marked it as asked in an
@@ -104,24 +112,36 @@ class Walker:
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
         self.entries: list[Entry] = []
-        # Several rules ask for the same block's title; reading it twice would copy tokens twice.
-        self._titles: dict[tuple[int, bool], Title | None] = {}
+        # Several rules ask the same questions of one block (its title, its text, whether it is
+        # noise); each is answered once. Keyed by id(): each entry keeps its block alive, so
+        # no id is reused by a new block (a synthetic remainder) while the walker lives.
+        self._titles: dict[tuple[int, bool], tuple[Block, Title | None]] = {}
+        self._texts: dict[int, tuple[Block, str]] = {}
+        self._noise: dict[int, tuple[Block, bool]] = {}
+        self._cleaned: dict[int, tuple[Block, list[Token], frozenset[Flag]]] = {}
 
     # ---- reading single blocks -------------------------------------------------------
 
     def title_of(self, block: Block, *, need_bold: bool) -> Title | None:
+        """The block's title, read once: shared by every caller, so never changed in place."""
         key = (id(block), need_bold)
-        if key not in self._titles:
-            self._titles[key] = self._read_title(block, need_bold=need_bold)
-        found = self._titles[key]
-        # a copy: _make and walk_qa_list adjust a title's text for the card
-        return None if found is None else replace(found, children=list(found.children))
+        if (known := self._titles.get(key)) is None:
+            known = self._titles[key] = (block, self._read_title(block, need_bold=need_bold))
+        return known[1]
 
-    def _read_title(self, block: Block, *, need_bold: bool) -> Title | None:
+    def _clean(self, block: Block) -> tuple[list[Token], frozenset[Flag]] | None:
+        """``rx.clean_inline`` of the block's inline children, once (the list is not changed)."""
         inline = block.inline(self.tokens)
         if inline is None or not inline.children:
             return None
-        children, flags = rx.clean_inline(inline.children)
+        if (known := self._cleaned.get(id(block))) is None:
+            known = self._cleaned[id(block)] = (block, *rx.clean_inline(inline.children))
+        return known[1], known[2]
+
+    def _read_title(self, block: Block, *, need_bold: bool) -> Title | None:
+        if (cleaned := self._clean(block)) is None:
+            return None
+        children, flags = cleaned
         rest: Block | None = None
         inner = rx.bold_only(children) or rx.loose_bold(children)
         if inner is None and need_bold:
@@ -130,26 +150,31 @@ class Walker:
             inner = rx.bold_only(first)
             if inner is not None and after:
                 rest = remainder(block, self.tokens, after, rx.plain_text(after), block.line + 1)
+        text: str | None = None
         if inner is not None:
             children = inner
         elif need_bold:
             return None
         else:
-            asked, after, line = self._split_inline_answer(children, block.line)
+            text = rx.plain_text(children)
+            asked, after, line = self._split_inline_answer(children, block.line, text)
             if after:
-                children = asked
+                children, text = asked, None
                 rest = remainder(block, self.tokens, after, rx.plain_text(after), line)
-        text = rx.plain_text(children)
+        if text is None:
+            text = rx.plain_text(children)
         answered = rest is not None and inner is None
         return Title(children, text, flags, block.line, rest, answered) if text else None
 
     @staticmethod
     def _split_inline_answer(
-        children: list[Token], line: int
+        children: list[Token], line: int, text: str
     ) -> tuple[list[Token], list[Token], int]:
         """A paragraph that holds its own answer: "Q: …⏎A: …", "**Q1.** … **A.** …",
-        "**What is a CDN?** Servers near users.", "Question :: Answer"."""
-        text = rx.plain_text(children)
+        "**What is a CDN?** Servers near users.", "Question :: Answer".
+
+        ``text`` is ``rx.plain_text(children)``, which every caller needs too.
+        """
         if rx.QA_PREFIX.match(text):
             for index in range(1, len(children) - 2):
                 opening, label, closing = children[index : index + 3]
@@ -174,41 +199,55 @@ class Walker:
         return children, [], line
 
     def text_of(self, block: Block) -> str:
-        inline = block.inline(self.tokens)
-        return rx.plain_text(inline.children) if inline and inline.children else ""
+        if (known := self._texts.get(id(block))) is None:
+            inline = block.inline(self.tokens)
+            text = rx.plain_text(inline.children) if inline and inline.children else ""
+            known = self._texts[id(block)] = (block, text)
+        return known[1]
 
     def is_noise(self, block: Block) -> bool:
         """Blocks no reader counts as content: comments, ``[TOC]``, rules."""
-        token = block.tokens(self.tokens)[0]
+        if (known := self._noise.get(id(block))) is None:
+            known = self._noise[id(block)] = (block, self._read_noise(block))
+        return known[1]
+
+    def _read_noise(self, block: Block) -> bool:
+        token = block.first(self.tokens)
         if block.kind == "html_block":
             content = token.content.strip()
             return content.startswith("<!--") or bool(_DISCLOSURE.fullmatch(content))
         if block.kind == "paragraph":
             inline = block.inline(self.tokens)
             source = inline.content if inline else ""
-            return source.strip().upper() in ("[TOC]", "[[TOC]]") or bool(
+            bare = source.strip()
+            # upper() never shortens a text: only a short one can be "[TOC]"
+            return (len(bare) <= 7 and bare.upper() in ("[TOC]", "[[TOC]]")) or bool(
                 _ANCHOR_ONLY.match(source) or _TAGS_ONLY.match(source)
             )
         if block.kind in _LIST_KINDS:  # a table of contents: every item a link into the page
-            return all(
-                item.children
-                and all(self.is_noise(c) for c in item.children if c.kind != "bullet_list")
-                for item in block.children
-            )
+            return all(self._noise_item(item) for item in block.children)
         return block.kind in ("hr", "front_matter")
+
+    def _noise_item(self, item: Block) -> bool:
+        if not item.children:
+            return False
+        for child in item.children:
+            if child.kind != "bullet_list" and not self.is_noise(child):
+                return False
+        return True
 
     def details_question(self, block: Block) -> Title | None:
         """``<details><summary>What is the GIL?</summary>``: a question folded over its answer."""
         if block.kind != "html_block":
             return None
-        found = _SUMMARY.match(block.tokens(self.tokens)[0].content)
+        found = _SUMMARY.match(block.first(self.tokens).content)
         if found is None:
             return None
         text = " ".join(_TAG.sub("", found["text"]).split())
         text, flags = rx.strip_markers(text)
         if not text or rx.is_answer_head(text) or _SHOW.search(text):
             return None  # "Answer", "Show answer", "点击展开": the question is elsewhere
-        token = block.tokens(self.tokens)[0]
+        token = block.first(self.tokens)
         inside = _CLOSE_DETAILS.sub("", token.content[found.end() :]).strip()
         rest = None
         if inside:  # the answer written inside the same HTML block
@@ -248,10 +287,9 @@ class Walker:
 
     def callout(self, first: Block) -> Title | None:
         """Obsidian's ``> [!question]- Why …?`` (title on the marker's line, answer below)."""
-        inline = first.inline(self.tokens)
-        if inline is None or not inline.children:
+        if (cleaned := self._clean(first)) is None:
             return None
-        children, flags = rx.clean_inline(inline.children)
+        children, flags = cleaned
         head, after = rx.split_first_line(children)
         marker = _CALLOUT.match(rx.plain_text(head))
         if marker is None:
@@ -401,7 +439,7 @@ class Walker:
             last_end = block.end_line
             if (folded := self.details_question(block)) is not None:
                 open_item("question", folded, path, "details")
-                if _CLOSE_DETAILS.search(block.tokens(self.tokens)[0].content):
+                if _CLOSE_DETAILS.search(block.first(self.tokens).content):
                     close()
                 continue
             if block.kind == "paragraph" and (pairs := self.colon_cards(block)):
@@ -414,7 +452,7 @@ class Walker:
                 block.kind == "html_block"
                 and current is not None
                 and current.style == "details"
-                and _CLOSE_DETAILS.search(block.tokens(self.tokens)[0].content)
+                and _CLOSE_DETAILS.search(block.first(self.tokens).content)
             ):
                 close()
                 continue
@@ -481,8 +519,9 @@ class Walker:
         children, flags = rx.clean_inline(inline.children or [])
         pairs = []
         for offset, line in enumerate(rx.split_lines(children)):
-            asked, answer, _ = self._split_inline_answer(line, block.line)
-            if not answer or " :: " not in rx.plain_text(line):
+            plain = rx.plain_text(line)
+            asked, answer, _ = self._split_inline_answer(line, block.line, plain)
+            if not answer or " :: " not in plain:
                 return []  # every line must be a pair, or this is prose with a "::" in it
             text = rx.plain_text(asked)
             rest = remainder(block, self.tokens, answer, rx.plain_text(answer), block.line + offset)
@@ -525,10 +564,11 @@ class Walker:
             and current.style == "plain"
             and title.text.rstrip().endswith(("?", "？"))
         )
-        if rx.is_plain_question(title.text) and (sibling or not (in_item and gap < 2)):
+        # the cheap test first: inside an item most paragraphs are its answer's, right below it
+        if (sibling or not (in_item and gap < 2)) and rx.is_plain_question(title.text):
             return True
         # In a problem set ("## 场景题") a new problem follows a clear gap.
-        return problem_set and (not in_item or gap >= 3) and rx.display_width(title.text) <= 120
+        return problem_set and (not in_item or gap >= 3) and rx.fits(title.text, 120)
 
     def walk_qa_list(self, block: Block, path: tuple[str, ...]) -> None:
         asking: Entry | None = None  # the last question, for a "- A: …" item after it
@@ -550,7 +590,7 @@ class Walker:
                 continue
             if title.rest is not None:
                 rest = [title.rest, *rest]
-            title.line = item.line
+            title = title.at(item.line)
             # a lone blockquote under the item is the answer itself (seed 002's "> > >")
             if len(rest) == 1 and rest[0].kind == "blockquote":
                 rest = rest[0].children
@@ -576,12 +616,16 @@ class Walker:
         run: list[int] = []
         for index, block in enumerate([*blocks, None]):
             if block is not None and block.kind == "paragraph":
-                text = self.text_of(block)
                 inline = block.inline(self.tokens)
                 plain = inline is not None and not any(
                     c.type in ("strong_open", "image", "math_inline") for c in inline.children or ()
                 )
-                if plain and block.end_line - block.line == 1 and rx.is_outline_line(text):
+                # the text last: an answer's paragraphs are rarely plain one-liners
+                if (
+                    plain
+                    and block.end_line - block.line == 1
+                    and rx.is_outline_line(self.text_of(block))
+                ):
                     run.append(index)
                     continue
             if len(run) >= 3:
