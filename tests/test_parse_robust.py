@@ -1,5 +1,7 @@
 """Any text at all parses without an exception, and every card it yields is complete."""
 
+import pickle
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +60,11 @@ def test_any_markdown_parses_into_complete_cards(text):
         assert question.origin.line >= 1
     for item in topic.unanswered:
         assert item.prompt.strip() and item.origin.line >= 1
+
+
+def test_plain_prompt_is_pickled_once():
+    """A prompt without markup is its own HTML: one string object, written once by pickle."""
+    topic = parse("## Q\n\n**What is BPE?**\n\nByte pair encoding.\n")
+    question = topic.questions[0]
+    assert question.prompt_html is question.prompt
+    assert pickle.loads(pickle.dumps(topic)) == topic

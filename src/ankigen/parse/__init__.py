@@ -88,6 +88,10 @@ def _make(
         parent = entry.path[-1]
         prompt = f"{parent} › {prompt}"
         prompt_html = f"{html.escape(parent, quote=False)} › {prompt_html}"
+    if prompt_html == prompt:
+        # the same string object, not an equal copy: pickle (the Topic's way back from a
+        # worker process) then writes the text once
+        prompt_html = prompt
     parts = []
     for block in blocks:
         env.line = block.line
