@@ -64,8 +64,8 @@ def deck_id(name: str) -> int:
 def _deck_names(notes: Sequence[IdentifiedNote]) -> list[str]:
     """Every deck the notes use, with all their parents, so ``A::B::C`` nests in Anki."""
     names: set[str] = set()
-    for item in notes:
-        parts = item.note.deck.split("::")
+    for deck in {item.note.deck for item in notes}:
+        parts = deck.split("::")
         names.update("::".join(parts[: i + 1]) for i in range(len(parts)))
     return sorted(names)
 
