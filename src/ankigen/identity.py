@@ -247,10 +247,12 @@ class Keyed:
     note: Note
     key: str  # before a duplicate's ``#n``
     digest: str  # content_hash(note)
+    guid: str  # new_guid(topic, key): its GUID if it is new and not a duplicate
 
 
 def keyed(note: Note) -> Keyed:
-    return Keyed(note, _base_key(note), content_hash(note))
+    key = _base_key(note)
+    return Keyed(note, key, content_hash(note), new_guid(note.topic, key))
 
 
 def new_guid(topic: str, key: str, salt: int = 0) -> str:
@@ -562,6 +564,7 @@ class _Pending:
     note: Note
     key: str
     digest: str
+    fresh_guid: str | None  # new_guid(topic, key) when already known
     entry: LockEntry | None = None
     rematched: bool = False
 
@@ -589,7 +592,8 @@ def _keys(notes: Sequence[Note | Keyed], diagnostics: Diagnostics) -> list[_Pend
                 hint="each copy is its own card; reordering the copies swaps their reviews",
                 code="duplicate-question",
             )
-        pending.append(_Pending(index, note, key, known.digest))
+        fresh = known.guid if key == base else None
+        pending.append(_Pending(index, note, key, known.digest, fresh))
     return pending
 
 
@@ -739,7 +743,7 @@ def assign(
         old = p.entry
         if old is None:
             salt = 0
-            guid = new_guid(p.note.topic, p.key)
+            guid = p.fresh_guid or new_guid(p.note.topic, p.key)
             while guid in taken:
                 salt += 1
                 guid = new_guid(p.note.topic, p.key, salt)
