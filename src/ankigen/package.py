@@ -151,6 +151,7 @@ def _collection_bytes(
         )
     conn = sqlite3.connect(":memory:")
     try:
+        conn.deserialize(_empty_collection())
         cursor = conn.cursor()
         with warnings.catch_warnings():
             # genanki's HTML check is a heuristic; fields are rendered by our own renderer.
@@ -168,6 +169,19 @@ def _collection_bytes(
         conn.close()
 
 
+@functools.cache
+def _empty_collection() -> bytes:
+    """genanki's schema and collection row, made once per process and copied for each
+    package: creating the schema took as long as writing a small topic's notes."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        genanki.Package([]).write_to_db(conn.cursor(), 0, itertools.count())
+        conn.commit()
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
 def _write_collection(
     cursor: sqlite3.Cursor, decks: list[genanki.Deck], model: genanki.Model, model_mod: int
 ) -> None:
@@ -178,7 +192,6 @@ def _write_collection(
     of packaging time. The rows are the same: the decks in order, and the note type stamped
     with the last deck's id, as genanki leaves it.
     """
-    genanki.Package([]).write_to_db(cursor, model_mod, itertools.count())  # schema and col row
     (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()
     all_decks = json.loads(decks_json)
     all_decks.update({str(deck.deck_id): deck.to_json() for deck in decks})
