@@ -259,6 +259,10 @@ def _interrupting_math_block(md: MarkdownIt) -> None:
     block_rule = next(r for r in md.block.ruler.__rules__ if r.name == "math_block").fn
 
     def math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        # dollarmath's own first test, before its setup: a block opens with "$$" (it refuses
+        # every other line, code-indented or not); asked at nearly every line of every file
+        if not state.src.startswith("$$", state.bMarks[start] + state.tShift[start]):
+            return False
         if not silent:
             return bool(block_rule(state, start, end, False))
         # dollarmath ignores `silent` and would push tokens while only being probed
