@@ -46,3 +46,22 @@ def test_golden(case: Path) -> None:
         expected_file.write_text(actual, encoding="utf-8")
     assert expected_file.exists(), f"no {expected_file.name}: run with ANKIGEN_REGEN_GOLDEN=1"
     assert actual == expected_file.read_text(encoding="utf-8")
+
+
+def test_bare_tags_render_as_markdown_it_does() -> None:
+    """render_blocks' shortcut for attribute-less tags gives renderToken's every byte."""
+    from ankigen.markdown import _bare_tag
+
+    seeds = sorted((GOLDEN.parent.parent / "seeds").glob("*.md"))
+    tight = "- a\n  > quote\n- b\n\n1. x\n\n   y\n2. z\n\n- \n- [ ] t\n\n> - q\n>\n> p\n"
+    texts = [tight, *(p.read_text(encoding="utf-8") for p in [*CASES, *seeds])]
+    checked = 0
+    for text in texts:
+        tokens = MD.parse(text, {})
+        runs = [tokens, *(t.children for t in tokens if t.children)]
+        for run in runs:
+            for i, token in enumerate(run):
+                if token.nesting and not token.attrs:
+                    assert _bare_tag(run, i) == MD.renderer.renderToken(run, i, MD.options, {})
+                    checked += 1
+    assert checked > 1000

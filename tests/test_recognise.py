@@ -141,3 +141,23 @@ def test_placeholder_early_exit_changes_no_answer():
                 for gap in (" ", "\n\n**", " - ", "  ~~ "):
                     text = f"{label}{head}{gap}{tail}"
                     assert rx.is_placeholder(text) == _placeholder_by_definition(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain words",
+        "  ⭐️ Transformer",
+        "<font color=red>Why?</font>",
+        "&#x2B50; spelled as an entity",
+        "**bold** and `code` and $x$",
+        "a\\\n⚠ b",
+    ],
+)
+def test_clean_inline_skips_only_what_it_would_not_change(text: str) -> None:
+    from ankigen.markdown import new_markdown
+
+    tokens = new_markdown().parse(text, {})
+    inline = next(t for t in tokens if t.type == "inline")
+    children = inline.children or []
+    assert rx.clean_inline(children, inline.content) == rx.clean_inline(children)

@@ -259,6 +259,10 @@ def _interrupting_math_block(md: MarkdownIt) -> None:
     block_rule = next(r for r in md.block.ruler.__rules__ if r.name == "math_block").fn
 
     def math_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        # dollarmath's own first test, before its setup: a block opens with "$$" (it refuses
+        # every other line, code-indented or not); asked at nearly every line of every file
+        if not state.src.startswith("$$", state.bMarks[start] + state.tShift[start]):
+            return False
         if not silent:
             return bool(block_rule(state, start, end, False))
         # dollarmath ignores `silent` and would push tokens while only being probed
@@ -375,20 +379,52 @@ def _renderer(md: MarkdownIt) -> RendererHTML:
     return md.renderer
 
 
+def _bare_tag(tokens: Sequence[Token], idx: int) -> str:
+    """``RendererHTML.renderToken`` for an opening or closing token without attributes (its
+    generic attribute and xhtml handling is most of its time): the same newlines, in the same
+    places."""
+    token = tokens[idx]
+    if token.hidden:  # a tight list's paragraph
+        return ""
+    if token.nesting == -1:
+        return f"</{token.tag}>\n" if token.block else f"</{token.tag}>"
+    if not token.block:
+        return f"<{token.tag}>"
+    before = "\n" if idx and tokens[idx - 1].hidden else ""
+    after = "\n"
+    if idx + 1 < len(tokens):
+        after_token = tokens[idx + 1]
+        if (
+            after_token.type == "inline"
+            or after_token.hidden
+            or (after_token.nesting == -1 and after_token.tag == token.tag)
+        ):
+            after = ""
+    return f"{before}<{token.tag}>{after}"
+
+
 def _inline(md: MarkdownIt, children: Sequence[Token], env: RenderEnv) -> str:
     renderer = _renderer(md)
-    rules = renderer.rules
-    options = md.options
-    ctx = {_KEY: env}
+    return _render_children(renderer, renderer.rules, md.options, {_KEY: env}, children, env)
+
+
+def _render_children(
+    renderer: RendererHTML,
+    rules: Mapping[str, Any],
+    options: OptionsDict,
+    ctx: MutableMapping[str, Any],
+    children: Sequence[Token],
+    env: RenderEnv,
+) -> str:
     start = env.line
     out: list[str] = []
     for i, token in enumerate(children):
-        rule = rules.get(token.type)
-        out.append(
-            rule(children, i, options, ctx)
-            if rule
-            else renderer.renderToken(children, i, options, ctx)
-        )
+        if (rule := rules.get(token.type)) is not None:
+            out.append(rule(children, i, options, ctx))
+        elif token.nesting and not token.attrs:
+            out.append(_bare_tag(children, i))
+        else:
+            out.append(renderer.renderToken(children, i, options, ctx))
         # keep env.line on the line being rendered, so a formula's warning names its own line
         if token.type in _BREAKS:
             env.line += 1
@@ -417,9 +453,11 @@ def render_blocks(md: MarkdownIt, tokens: Sequence[Token], env: RenderEnv) -> st
             i += 3  # Typora's [TOC] means nothing on a card
             continue
         if token.type == "inline":
-            out.append(_inline(md, token.children or (), env))
+            out.append(_render_children(renderer, rules, options, ctx, token.children or (), env))
         elif (rule := rules.get(token.type)) is not None:
             out.append(rule(tokens, i, options, ctx))
+        elif token.nesting and not token.attrs:  # most tokens: <p>, </p>, <li>, <strong>…
+            out.append(_bare_tag(tokens, i))
         else:
             out.append(renderer.renderToken(tokens, i, options, ctx))
         i += 1

@@ -65,24 +65,21 @@ def media_name(stem: str, suffix: str, digest: str) -> str:
     return f"{safe}-{digest[:16]}{suffix}".lower()
 
 
-# (path, mtime_ns, size) -> sha1: a vault reuses images, and watch mode re-renders unchanged ones.
-_DIGESTS: dict[tuple[str, int, int], str] = {}
-
-
-def _digest(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if (known := _DIGESTS.get(key)) is None:
-        known = hashlib.sha1(path.read_bytes()).hexdigest()
-        _DIGESTS[key] = known
-    return known
+# (path, name shown, mtime_ns, size) -> its MediaRef: a vault reuses images, and watch mode
+# re-renders unchanged ones. The file's stat is part of the key, so an edited image is hashed
+# again: an entry can be unused, never wrong.
+_BUNDLED: dict[tuple[str, str, int, int], MediaRef] = {}
 
 
 def _bundle(path: Path, display_name: str) -> MediaRef:
-    name = media_name(
-        Path(display_name).stem, path.suffix or Path(display_name).suffix, _digest(path)
-    )
-    return MediaRef(name=name, source=path)
+    stat = path.stat()
+    key = (str(path), display_name, stat.st_mtime_ns, stat.st_size)
+    if (known := _BUNDLED.get(key)) is None:
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()
+        shown = Path(display_name)
+        name = media_name(shown.stem, path.suffix or shown.suffix, digest)
+        known = _BUNDLED[key] = MediaRef(name=name, source=path)
+    return known
 
 
 def _note_dir(source: SourceFile) -> Path:
@@ -121,7 +118,7 @@ def resolve_local(src: str, source: SourceFile) -> Resolved:
     if isinstance(found, Resolved):
         return found
     path, display_name = found
-    # hashed on every use: _digest notices an image edited since the last build
+    # stat on every use: _bundle notices an image edited since the last build
     return Resolved(src=None, media=_bundle(path, display_name))
 
 

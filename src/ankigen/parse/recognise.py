@@ -27,6 +27,9 @@ MARKERS: dict[str, Flag] = {
 }
 _MARKER_RE = re.compile("[" + "".join(MARKERS) + "]\ufe0f?")
 _NO_FLAGS: frozenset[Flag] = frozenset()
+# All clean_inline removes or flags shows in a paragraph's source as "<" (a <font> tag), "&"
+# (an entity may spell a marker) or a marker: a source without any has nothing to clean.
+_CLEANABLE = re.compile("[<&" + "".join(MARKERS) + "]")
 _FONT_OPEN = re.compile(r"<font\b[^>]*>", re.I)
 _RED_FONT = re.compile(r"<font\b[^>]*color\s*=\s*['\"]?(?:red|#f00\b|#ff0000)", re.I)
 _FONT_CLOSE = re.compile(r"</font\s*>", re.I)
@@ -130,12 +133,17 @@ def strip_markers(text: str) -> tuple[str, frozenset[Flag]]:
     return _MARKER_RE.sub("", text), frozenset(flags)
 
 
-def clean_inline(children: Sequence[Token]) -> tuple[list[Token], frozenset[Flag]]:
+def clean_inline(
+    children: Sequence[Token], source: str | None = None
+) -> tuple[list[Token], frozenset[Flag]]:
     """Copies of an inline token's children with markers removed, and the markers' flags.
 
     ``<font color=red>`` wrappers mean "asked in a real interview": they become a flag and
-    the tags themselves go, so the question reads as plain text on the card.
+    the tags themselves go, so the question reads as plain text on the card. ``source``, the
+    inline token's content, lets a paragraph with nothing to clean skip the children.
     """
+    if source is not None and _CLEANABLE.search(source) is None:
+        return _trim_start(list(children)), _NO_FLAGS
     flags: set[Flag] = set()
     cleaned: list[Token] = []
     for child in children:
@@ -152,6 +160,11 @@ def clean_inline(children: Sequence[Token]) -> tuple[list[Token], frozenset[Flag
             if text != child.content:
                 child = child.copy(content=text)
         cleaned.append(child)
+    return _trim_start(cleaned), frozenset(flags)
+
+
+def _trim_start(cleaned: list[Token]) -> list[Token]:
+    """Leading blank text dropped, leading space trimmed (changes ``cleaned``)."""
     # markers often sit before the text with a space: "⭐️ Transformer"
     while cleaned and cleaned[0].type == "text" and not cleaned[0].content.strip():
         cleaned.pop(0)
@@ -159,7 +172,7 @@ def clean_inline(children: Sequence[Token]) -> tuple[list[Token], frozenset[Flag
         text = cleaned[0].content.lstrip()
         if text != cleaned[0].content:  # a copy only when it differs: copies are costly
             cleaned[0] = cleaned[0].copy(content=text)
-    return cleaned, frozenset(flags)
+    return cleaned
 
 
 def _may_open_bold(children: Sequence[Token]) -> bool:

@@ -135,7 +135,10 @@ class Walker:
         if inline is None or not inline.children:
             return None
         if (known := self._cleaned.get(id(block))) is None:
-            known = self._cleaned[id(block)] = (block, *rx.clean_inline(inline.children))
+            # a synthetic remainder's content is plain text, not the source clean_inline needs
+            source = inline.content if block.synthetic is None else None
+            cleaned = rx.clean_inline(inline.children, source)
+            known = self._cleaned[id(block)] = (block, *cleaned)
         return known[1], known[2]
 
     def _read_title(self, block: Block, *, need_bold: bool) -> Title | None:
