@@ -53,6 +53,20 @@ def test_display_block_keeps_row_breaks_and_underscores() -> None:
     assert html.count("\\[") == 1
 
 
+def test_a_norm_in_a_table_cell_keeps_its_backslashes() -> None:
+    # GFM reads \| in a cell as an escaped pipe; inside a formula it is TeX's double bar.
+    table = (
+        "| 正则 | 惩罚项 |\n|---|---|\n"
+        "| L2 | $\\lambda\\|w\\|_2^2$ 或 `a\\|b` |\n"
+        "| L1 | a \\| b, $\\|w\\|_1$ |\n"
+    )
+    for text in (table, "".join(f"> {line}\n" for line in table.splitlines())):
+        html, env = render(text)
+        assert r"\(\lambda\|w\|_2^2\)" in html and r"\(\|w\|_1\)" in html
+        assert "<code>a|b</code>" in html and "a | b," in html  # outside math: GFM's pipe
+        assert html.count("<td>") == 4 and not env.diagnostics.items
+
+
 def test_dollar_in_code_stays_a_dollar() -> None:
     html, _ = render("`$HOME` and `a$b$c`\n\n```bash\necho $PATH $x$\n```\n\n    $y$ indented\n")
     assert "\\(" not in html and "\\[" not in html

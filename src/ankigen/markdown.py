@@ -24,8 +24,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
 from markdown_it.renderer import RendererHTML, RendererProtocol
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import getLine
+from markdown_it.rules_block.table import table as gfm_table
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
@@ -342,6 +345,7 @@ def new_markdown() -> MarkdownIt:
     dollarmath_plugin(md, double_inline=True)  # its block rule; the inline rule is ours
     md.inline.ruler.at("math_inline", _dollar_inline)
     _interrupting_math_block(md)
+    _table_keeping_math_pipes(md)
     obsidian_plugin(md)
     rules: dict[str, Rule] = {
         "math_inline": _math_inline,
@@ -357,6 +361,67 @@ def new_markdown() -> MarkdownIt:
     for name, rule in rules.items():
         md.add_render_rule(name, rule)
     return md
+
+
+def _table_keeping_math_pipes(md: MarkdownIt) -> None:
+    """GFM reads ``\\|`` in a table cell as an escaped pipe and drops the backslash, so the
+    norm ``$\\|x\\|_2$`` reached MathJax as ``|x|_2``, silently. After markdown-it's table
+    rule, a cell whose line holds ``\\|`` inside ``$…$`` gets its text again from the line,
+    the backslash kept inside the math only; everything else reads as the table rule left it
+    (checked: the two differ only in those backslashes, else the cell is left alone)."""
+
+    def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        first = len(state.tokens)
+        if not gfm_table(state, start, end, silent):
+            return False
+        if not silent:
+            _restore_math_pipes(state, first)
+        return True
+
+    md.block.ruler.at("table", rule, {"alt": ["paragraph", "reference"]})
+
+
+def _restore_math_pipes(state: StateBlock, first: int) -> None:
+    cells: list[str] = []
+    index = 0
+    for token in state.tokens[first:]:
+        if token.type == "tr_open" and token.map:
+            line = getLine(state, token.map[0])
+            cells = _raw_cells(line) if "\\|" in line and "$" in line else []
+            index = 0
+        elif token.type == "inline":
+            raw = cells[index] if index < len(cells) else ""
+            index += 1
+            if "\\|" not in raw:
+                continue
+            kept = "".join(
+                part if n % 2 else part.replace("\\|", "|")
+                for n, part in enumerate(_MATH_SPAN.split(mdTrim(raw)))
+            )
+            if kept != token.content and kept.replace("\\|", "|") == token.content:
+                token.content = kept
+
+
+_MATH_SPAN = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$)")
+
+
+def _raw_cells(line: str) -> list[str]:
+    """A table row split as markdown-it's table rule splits it (``escapedSplit``, with its
+    leading and trailing empty cells dropped), but with escaped pipes left escaped."""
+    cells: list[str] = []
+    start = 0
+    escaped = False
+    for pos, ch in enumerate(line):
+        if ch == "|" and not escaped:
+            cells.append(line[start:pos])
+            start = pos + 1
+        escaped = ch == "\\"
+    cells.append(line[start:])
+    if cells and cells[0] == "":
+        cells.pop(0)
+    if cells and cells[-1] == "":
+        cells.pop()
+    return cells
 
 
 # --- rendering ------------------------------------------------------------------------------
