@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ankigen.model import Level
-from ankigen.read import find_sources, read_source
+from ankigen.pipeline import BuildConfig, build
+from ankigen.read import declared_tags, find_sources, read_source
 
 
 def read(tmp_path: Path, data: bytes, name: str = "n.md"):  # type: ignore[no-untyped-def]
@@ -53,6 +56,39 @@ def test_front_matter_names_the_topic(tmp_path: Path) -> None:
     assert result.source.topic == "机器学习"
     plain = read(tmp_path, b"**Q?**\n\nA\n", "nlp-notes.md")
     assert plain.source is not None and plain.source.topic == "nlp-notes"
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "tags: [ml, 'deep learning', \"#面试\"]",
+        "tags: ml, deep learning, #面试",
+        "tags:\n  - ml\n  - deep learning\n  - '#面试'\ntopic: x",
+        "Tags: [ml, deep learning, 面试, ml]",
+    ],
+)
+def test_front_matter_tags_in_the_forms_notes_use(front: str) -> None:
+    assert declared_tags(f"---\n{front}\n---\n**Q?**\n") == ("ml", "deep learning", "面试")
+
+
+def test_front_matter_tags_edge_cases() -> None:
+    assert declared_tags("---\ntags: ml nlp\n---\n") == ("ml", "nlp")
+    assert declared_tags("---\ntags: [ai/nlp]\n---\n") == ("ai::nlp",)  # Obsidian nesting
+    assert declared_tags("---\ntags: []\n---\n") == ()
+    assert declared_tags("**Q?**\n\ntags: not front matter\n") == ()
+
+
+def test_every_note_of_a_file_carries_its_front_matter_tags(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "dl.md").write_text(
+        "---\ntags: [deep learning, ai/nlp]\n---\n\n**什么是残差？**\n\n跳连。\n\n"
+        "**什么是 BN？**\n\n批归一化。\n",
+        encoding="utf-8",
+    )
+    config = BuildConfig(sources=(notes,), out_dir=tmp_path / "dist", extra_tags=("2026",))
+    (result,) = build(config).topics
+    assert [n.note.tags for n in result.notes] == [("2026", "ai::nlp", "deep_learning")] * 2
 
 
 def test_an_unreadable_path_is_an_error_not_a_traceback(tmp_path: Path) -> None:

@@ -111,6 +111,7 @@ class SourceFile:
     root: Path  # absolute: the notes' root; no media outside it is ever read
     topic: str  # the package this file lands in
     text: str
+    tags: tuple[str, ...] = ()  # front matter ``tags:``: every note of the file gets them
 
 
 @quick_pickle

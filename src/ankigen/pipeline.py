@@ -227,11 +227,12 @@ class Parsed:
 
 
 def parse_one(md: Any, source: SourceFile, options: dict[str, Any]) -> Parsed:
+    tags = (*options["extra_tags"], *source.tags)
     topic = parse_source(
         md, source, fetch_media=options["fetch_media"], media_cache=options["media_cache"]
     )
     notes = tuple(
-        keyed(to_note(q, deck_prefix=options["deck_prefix"], extra_tags=options["extra_tags"]))
+        keyed(to_note(q, deck_prefix=options["deck_prefix"], extra_tags=tags))
         for q in topic.questions
     )
     return Parsed(replace(topic, questions=()), notes)

@@ -73,6 +73,34 @@ def declared_topic(text: str) -> str | None:
     return None
 
 
+_TAGS_FIELD = re.compile(r"^tags?[ \t]*:[ \t]*(.*?)[ \t]*$", re.M | re.I)
+_LIST_ITEM = re.compile(r"^[ \t]*-[ \t]+(.+?)[ \t]*$")
+
+
+def declared_tags(text: str) -> tuple[str, ...]:
+    """``tags:`` in the front matter, as Obsidian and static-site notes write it: a list
+    ``[a, b]``, a string ``a, b`` or ``a b``, or ``- a`` lines below. A leading ``#`` goes, and
+    Obsidian's nested ``ml/nlp`` becomes Anki's ``ml::nlp``. (Front matter is YAML, but these
+    forms are all notes use, and pyyaml is not worth a dependency for them.)"""
+    front = _FRONT_MATTER.match(text)
+    field = _TAGS_FIELD.search(front.group(1) or "") if front else None
+    if front is None or field is None:
+        return ()
+    value = field.group(1)
+    if value.startswith("[") and value.endswith("]"):
+        items = value[1:-1].split(",")
+    elif value:
+        items = value.split(",") if "," in value else value.split()
+    else:  # a block list on the lines below
+        items = []
+        for line in (front.group(1) or "")[field.end() :].split("\n")[1:]:
+            if not (item := _LIST_ITEM.match(line)):
+                break
+            items.append(item.group(1))
+    tags = (item.strip().strip("'\"").lstrip("#").strip().replace("/", "::") for item in items)
+    return tuple(dict.fromkeys(tag for tag in tags if tag))
+
+
 def topic_from_name(path: Path) -> str:
     return path.stem.strip() or path.name
 
@@ -117,7 +145,7 @@ def read_source(path: Path, root: Path) -> ReadResult:
     front = _FRONT_MATTER.match(text)
     body = text[front.end() :] if front else text
     topic = declared_topic(text) or topic
-    source = SourceFile(path=path, root=root, topic=topic, text=text)
+    source = SourceFile(path=path, root=root, topic=topic, text=text, tags=declared_tags(text))
     if not body.strip():
         what = "has only front matter" if front else "is empty"
         return ReadResult(
