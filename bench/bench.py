@@ -4,8 +4,9 @@
     python bench/bench.py --files 40 --questions 4000 --profile
 
 Generates a vault in the seeds' four styles (heading + bold questions, blockquote outlines,
-numbered Q&A, bullet Q&A) with display and inline math and local images, then times, each in
-a fresh process so peak memory is per run:
+numbered Q&A, bullet Q&A) at the seeds' density (~640 bytes of Markdown per question;
+``--light`` halves it), with display and inline math and local images, then times, each in a
+fresh process so peak memory is per run:
 
 * the floors: markdown-it-py (ankigen's configured instance, same plugins) parsing every file,
   and genanki writing the same number of notes, into one package and into one package per
@@ -74,8 +75,16 @@ def _sentence(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(WORDS) + (" " if rng.random() < 0.3 else "") for _ in range(n))
 
 
-def _answer(rng: random.Random, q: int, images: int) -> list[str]:
+def _answer(rng: random.Random, q: int, images: int, dense: bool) -> list[str]:
     lines = [f"{_sentence(rng, 18)}，其中 $x_{{{q}}}^2 + y$ 很关键。"]
+    if dense:  # the seeds' density: ~640 bytes of Markdown per question, not ~290
+        lines += [
+            "",
+            f"{_sentence(rng, 40)}。",
+            "",
+            f"- {_sentence(rng, 12)}",
+            f"- {_sentence(rng, 12)}",
+        ]
     if q % 3 == 0:
         lines += ["", *(MATH_BLOCK % (q, q)).split("\n")]
     if q % 5 == 0:
@@ -89,14 +98,14 @@ def _indent(lines: list[str], prefix: str) -> list[str]:
     return [(prefix + line).rstrip() if line else prefix.rstrip() for line in lines]
 
 
-def note_file(style: int, file_no: int, questions: int, images: int) -> str:
+def note_file(style: int, file_no: int, questions: int, images: int, dense: bool = True) -> str:
     """One note file of ``questions`` questions in one of the seeds' four styles."""
     rng = random.Random(file_no)
     out: list[str] = [f"# 笔记 {file_no}", ""]
     for i in range(questions):
         q = file_no * 100_000 + i
         prompt = f"{_sentence(rng, 5)} {q} 是什么？"
-        answer = _answer(rng, q, images)
+        answer = _answer(rng, q, images, dense)
         if i % 10 == 0:  # a section every ten questions
             out += [f"## 第 {i // 10} 节", ""] if style != 1 else [f"> **主题 {i // 10}**", ">"]
         if style == 0:  # heading + bold question paragraphs
@@ -116,14 +125,16 @@ def note_file(style: int, file_no: int, questions: int, images: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def make_vault(root: Path, files: int, questions: int, images: int = 20) -> Path:
+def make_vault(
+    root: Path, files: int, questions: int, images: int = 20, *, dense: bool = True
+) -> Path:
     notes = root / "notes"
     (notes / "img").mkdir(parents=True)
     for n in range(images):
         (notes / "img" / f"fig{n}.png").write_bytes(PNG + n.to_bytes(2, "big"))
     per_file = questions // files
     for n in range(files):
-        text = note_file(n % 4, n, per_file, images)
+        text = note_file(n % 4, n, per_file, images, dense)
         (notes / f"note{n:04d}.md").write_text(text, encoding="utf-8")
     return notes
 
@@ -215,7 +226,11 @@ def run_child(*args: str) -> dict[str, Any]:
 
 def child_main(args: list[str]) -> None:
     kind = args[0]
-    if kind == "parse":
+    if kind == "idle":  # the interpreter with ankigen's build imported, nothing read yet
+        import ankigen.pipeline  # noqa: F401
+
+        data: dict[str, Any] = {"seconds": 0.0}
+    elif kind == "parse":
         data = child_parse_floor(Path(args[1]))
     elif kind == "genanki":
         data = child_genanki_floor(int(args[1]), Path(args[2]), int(args[3]))
@@ -242,11 +257,14 @@ def best_of(runs: int, measure_once: Callable[[], dict[str, Any]]) -> dict[str, 
     return {**best, "peak_mib": max(r["peak_mib"] for r in results), "runs": runs}
 
 
-def measure(root: Path, files: int, questions: int, label: str, runs: int) -> dict[str, Any]:
-    notes = make_vault(root / label, files, questions)
+def measure(
+    root: Path, files: int, questions: int, label: str, runs: int, dense: bool
+) -> dict[str, Any]:
+    notes = make_vault(root / label, files, questions, dense=dense)
     size = sum(p.stat().st_size for p in notes.glob("*.md"))
     out = root / label / "dist"
     results: dict[str, Any] = {"files": files, "questions": questions, "bytes": size}
+    results["idle"] = run_child("idle")
     results["parse_floor"] = best_of(runs, lambda: run_child("parse", str(notes)))
     results["genanki_floor"] = best_of(
         runs, lambda: run_child("genanki", str(questions), str(root / "floor"), "1")
@@ -315,7 +333,7 @@ def report(full: dict[str, Any], quarter: dict[str, Any]) -> str:
         f"{full['one_edit']['seconds'] / build:.1%} of full (≤ 10%); "
         f"{full['one_edit']['rebuilt']} topic rebuilt | {full['one_edit']['peak_mib']:.0f} |",
     ]
-    base = full["parse_floor"]["peak_mib"]  # the interpreter with ankigen imported
+    base = full["idle"]["peak_mib"]  # the interpreter with ankigen imported
     grow_full = full["full_serial"]["peak_mib"] - base
     grow_quarter = quarter["full_serial"]["peak_mib"] - base
     lines += [
@@ -335,6 +353,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--questions", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3, help="best of this many runs each")
+    parser.add_argument(
+        "--light",
+        action="store_true",
+        help="answers of ~290 bytes, half the seeds' density (the vault of earlier figures)",
+    )
     parser.add_argument("--profile", action="store_true", help="print a cProfile of a build")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
@@ -342,14 +365,17 @@ def main() -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="ankigen-bench-"))
     try:
         if args.profile:
-            notes = make_vault(root / "profile", args.files, args.questions)
+            notes = make_vault(root / "profile", args.files, args.questions, dense=not args.light)
             subprocess.run(
                 [sys.executable, __file__, "--child", "profile", str(notes), str(root / "p")],
                 check=True,
             )
             return
-        full = measure(root, args.files, args.questions, "full", args.runs)
-        quarter = measure(root, max(1, args.files // 4), args.questions // 4, "quarter", 1)
+        dense = not args.light
+        full = measure(root, args.files, args.questions, "full", args.runs, dense)
+        quarter = measure(
+            root, max(1, args.files // 4), args.questions // 4, "quarter", args.runs, dense
+        )
         print(report(full, quarter))
         if args.json:
             args.json.write_text(json.dumps({"full": full, "quarter": quarter}, indent=2) + "\n")
