@@ -437,6 +437,12 @@ def test_missing_lock_is_empty(tmp_path: Path) -> None:
             '"prompt": "p"}',
             "'mod' must be a int, not '1'",
         ),
+        (  # two entries joined on one line (a bad merge): read line by line, refused
+            '{"topic": "ml", "key": "a", "guid": "ga", "mod": 1, "hash": "h", "deck": "ml", '
+            '"prompt": "a"}, {"topic": "ml", "key": "b", "guid": "gb", "mod": 1, "hash": "h", '
+            '"deck": "ml", "prompt": "b"}',
+            "not a JSON line: Extra data",
+        ),
     ],
 )
 def test_corrupt_lock_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
