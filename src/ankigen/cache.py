@@ -78,17 +78,8 @@ class LockSummary:
 
 
 def bytes_digest(data: bytes) -> str:
+    """A lock file's digest; "" for no file (or an empty one, which reads the same)."""
     return hashlib.sha256(data).hexdigest() if data else ""
-
-
-def file_digest(path: Path) -> str | None:
-    """A lock file's bytes_digest: "" when there is none, None when it cannot be read."""
-    try:
-        return bytes_digest(path.read_bytes())
-    except FileNotFoundError:
-        return ""
-    except OSError:
-        return None
 
 
 def summarise(

@@ -469,9 +469,10 @@ def load_lock_topics(path: Path, wanted: Collection[str], every: Collection[str]
         return load_lock(path)  # says what is wrong
     header, _, body = text.partition("\n")
     order = sorted(every)
+    prefixes = [_prefix(topic) for topic in order]
     starts: list[int] = []
-    for topic in order:
-        found = body.find(_prefix(topic), starts[-1] + 1 if starts else 0)
+    for prefix in prefixes:
+        found = body.find(prefix, starts[-1] + 1 if starts else 0)
         if found == -1 or (found > 0 and body[found - 1] != "\n"):
             return load_lock(path)
         starts.append(found)
@@ -483,12 +484,13 @@ def load_lock_topics(path: Path, wanted: Collection[str], every: Collection[str]
     ]
     # Every line of each block must be its topic's: cheap insurance that the file is laid
     # out as this function assumes (the cache vouches for it; this does not trust the cache).
-    for topic, block in blocks:
+    picked: list[str] = []
+    for (topic, block), prefix in zip(blocks, prefixes, strict=True):
         lines = block.split("\n")
-        prefix = _prefix(topic)
         if lines[-1] != "" or not all(line.startswith(prefix) for line in lines[:-1]):
             return load_lock(path)
-    picked = [line for topic, block in blocks if topic in wanted for line in block.split("\n")[:-1]]
+        if topic in wanted:
+            picked += lines[:-1]
     parsed = _load_well_formed([header, *picked])
     if parsed is None:
         return load_lock(path)
@@ -537,12 +539,14 @@ def _entry_lines(entries: list[LockEntry]) -> list[str]:
     return lines
 
 
-def save_lock(path: Path, lock: Lock) -> None:
-    """Write the lock atomically: a crash leaves the old lock or the new one, never half."""
+def save_lock(path: Path, lock: Lock) -> bytes:
+    """Write the lock atomically: a crash leaves the old lock or the new one, never half.
+    Returns the bytes written (the build cache records their digest)."""
+    data = dump_lock(lock).encode()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(dump_lock(lock))
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(tmp, 0o644)
@@ -551,6 +555,7 @@ def save_lock(path: Path, lock: Lock) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    return data
 
 
 # --- assignment ----------------------------------------------------------------------------

@@ -334,7 +334,7 @@ class _Roots:
         self.note_type_mods: dict[Path, int] = {}
         self.saved: dict[Path, Lock] = {}  # the lock each built root has now
         self.untouched: set[Path] = set()  # roots whose every topic was up to date
-        self.written: set[Path] = set()  # roots whose lock this build saved
+        self.written: dict[Path, str] = {}  # roots whose lock this build saved: its digest
 
     @staticmethod
     def lock_path(root: Path) -> Path:
@@ -394,9 +394,7 @@ class _Roots:
     def _summary_after(self, root: Path) -> cache.LockSummary | None:
         before = self._summaries.get(root)
         if root in self.written:  # saved by this build: ankigen's own encoding
-            digest = cache.file_digest(self.lock_path(root))
-            lock = self.saved[root]
-            return None if digest is None else cache.summarise(lock, digest, before)
+            return cache.summarise(self.saved[root], self.written[root], before)
         if root in self.untouched or root in self.saved:
             return before  # left as it was
         return None
@@ -550,9 +548,9 @@ _inherited_writes: Sequence[tuple[Path, tuple[IdentifiedNote, ...]]] = ()
 
 
 def _save_lock(roots: _Roots, root: Path, lock: Lock) -> None:
-    save_lock(roots.lock_path(root), lock)
+    data = save_lock(roots.lock_path(root), lock)
     roots.saved[root] = lock
-    roots.written.add(root)
+    roots.written[root] = cache.bytes_digest(data)
 
 
 def _write_packages(
